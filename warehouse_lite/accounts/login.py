@@ -1,0 +1,78 @@
+"""The steps of a web login: password checked, maybe a second factor, then the session."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
+from warehouse_lite.accounts.services import UserService
+from warehouse_lite.events import record_event
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from warehouse_lite.accounts.models import User
+
+PENDING_LOGIN_KEY = "auth.pending"
+PENDING_LOGIN_MAX_AGE = 300  # seconds between a correct password and the second factor
+
+
+def safe_next(request: Request, target: str | None) -> str:
+    """Where to go after login: only a path on this site, never another host."""
+    default = request.route_path("manage.account")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def complete_login(request: Request, user: User, *, method: str, next_url: str | None = None) -> str:
+    """Log ``user`` in to this browser session; returns where to redirect.
+
+    The session id is rotated (no fixation) and the CSRF token replaced.
+    """
+    session = request.session
+    session.pop(PENDING_LOGIN_KEY, None)
+    session.rotate()
+    session[SESSION_USER_KEY] = str(user.id)
+    session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
+    session.new_csrf_token()
+    request.environ.pop("warehouse_lite.identity", None)
+    request.find_service(UserService).record_login(user)
+    record_event(request, user, "account:login:success", method=method)
+    rate_limits = request.registry["ratelimits"]
+    rate_limits.login_user.clear(user.username)
+    return safe_next(request, next_url)
+
+
+def start_pending_login(request: Request, user: User, next_url: str | None) -> None:
+    """Remember that ``user`` gave the right password and must now give a second factor."""
+    request.session[PENDING_LOGIN_KEY] = {
+        "userid": str(user.id),
+        "password_date": user.password_date.isoformat(),
+        "started": time.time(),
+        "next": safe_next(request, next_url),
+    }
+
+
+def pending_login_user(request: Request) -> tuple[User, dict[str, Any]] | None:
+    """The user part-way through login, if the pending step is still valid."""
+    pending = request.session.get(PENDING_LOGIN_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("started", 0)) > PENDING_LOGIN_MAX_AGE:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return None
+    user = request.find_service(UserService).get_user(pending.get("userid"))
+    if user is None or not user.is_active or user.password_date.isoformat() != pending.get(
+        "password_date"
+    ):
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return None
+    return user, pending

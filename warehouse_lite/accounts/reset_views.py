@@ -1,0 +1,74 @@
+"""Forgotten passwords: ask for a link, then set a new password through it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from warehouse_lite.accounts import emails as account_emails
+from warehouse_lite.accounts.forms import RequestPasswordResetForm, ResetPasswordForm
+from warehouse_lite.accounts.passwords import BreachedPasswordChecker
+from warehouse_lite.accounts.services import UserService
+from warehouse_lite.accounts.tokens import TokenError
+from warehouse_lite.events import record_event
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+
+@view_config(
+    route_name="accounts.request-password-reset",
+    renderer="accounts/request_password_reset.html",
+    request_method=("GET", "POST"),
+)
+def request_password_reset(request: Request) -> Any:
+    form = RequestPasswordResetForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return {"form": form, "sent": False}
+    if not form.validate():
+        request.response.status = 400
+        return {"form": form, "sent": False}
+    limiter = request.registry["ratelimits"].password_reset
+    value = form.username_or_email.data.strip()
+    if not limiter.hit(request.client_addr) or not limiter.hit(value):
+        request.response.status = 429
+        form.form_errors.append("Too many password reset requests. Try again later.")
+        return {"form": form, "sent": False}
+    users = request.find_service(UserService)
+    user = users.get_user_by_username(value) or users.get_user_by_email(value)
+    if user is not None and user.is_active:
+        account_emails.send_password_reset(request, user)
+        record_event(request, user, "account:password:reset:request")
+    # The same answer whether or not the account exists: no user enumeration.
+    return {"form": form, "sent": True}
+
+
+@view_config(
+    route_name="accounts.reset-password",
+    renderer="accounts/reset_password.html",
+    request_method=("GET", "POST"),
+)
+def reset_password(request: Request) -> Any:
+    token = request.params.get("token", "")
+    try:
+        user = account_emails.user_from_reset_token(request, token)
+    except TokenError as exc:
+        request.response.status = 400
+        return {"error": str(exc), "form": None, "token": ""}
+    form = ResetPasswordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        settings = request.registry["settings"]
+        ok = form.validate()
+        form.check_new_password(
+            user.username, settings.password_min_length, request.find_service(BreachedPasswordChecker)
+        )
+        if ok and not form.new_password.errors:
+            request.find_service(UserService).update_password(user, form.new_password.data)
+            record_event(request, user, "account:password:reset")
+            account_emails.send_password_changed(request, user)
+            request.session.flash("Your password has been reset. Log in with it now.", queue="success")
+            return HTTPSeeOther(request.route_path("accounts.login"))
+        request.response.status = 400
+    return {"error": None, "form": form, "token": token}

@@ -1,0 +1,125 @@
+"""Session-cookie and HTTP Basic (username + password) sub-policies."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Any
+
+from warehouse_lite.accounts.services import UserService
+from warehouse_lite.authnz import AuthMethod
+from warehouse_lite.security_policy import UserIdentity, set_auth_failure
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+    from pyramid.security import Denied
+
+    from warehouse_lite.settings import Settings
+
+# Routes where credentials come from HTTP headers, never from the browser's cookie.
+UPLOAD_ROUTES = frozenset({"forklift.legacy"})
+
+SESSION_USER_KEY = "auth.userid"
+SESSION_PASSWORD_DATE_KEY = "auth.password_date"
+
+
+def is_upload_route(request: Request) -> bool:
+    route = request.matched_route
+    return route is not None and route.name in UPLOAD_ROUTES
+
+
+def parse_basic_auth(request: Request) -> tuple[str, str] | None:
+    """(username, password) from an ``Authorization: Basic`` header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    return username, password
+
+
+class SessionSecurityPolicy:
+    """The logged-in user of the browser session (set only once every login step is done)."""
+
+    def identity(self, request: Request) -> UserIdentity | None:
+        if is_upload_route(request):
+            return None
+        userid = request.session.get(SESSION_USER_KEY)
+        if not userid:
+            return None
+        user = request.find_service(UserService).get_user(userid)
+        stamp = request.session.get(SESSION_PASSWORD_DATE_KEY)
+        if user is None or not user.is_active or stamp != user.password_date.isoformat():
+            # The password changed (or the account was disabled) since this session logged in.
+            request.session.invalidate()
+            return None
+        return UserIdentity(user=user, method=AuthMethod.SESSION)
+
+    def extra_checks(self, request: Request, identity: UserIdentity, context: Any, permission: str) -> Denied | None:
+        return None
+
+    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
+        return []
+
+    def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
+        request.session.invalidate()
+        return []
+
+
+class BasicAuthSecurityPolicy:
+    """Username + password over HTTP Basic, for uploads only."""
+
+    def identity(self, request: Request) -> UserIdentity | None:
+        if not is_upload_route(request):
+            return None
+        credentials = parse_basic_auth(request)
+        if credentials is None or credentials[0] == "__token__":
+            return None
+        username, password = credentials
+        settings: Settings = request.registry["settings"]
+        users = request.find_service(UserService)
+        rate_limits = request.registry["ratelimits"]
+        if not rate_limits.login_user.test(username) or not rate_limits.login_ip.test(
+            request.client_addr
+        ):
+            set_auth_failure(request, "Too many failed login attempts; try again later.")
+            return None
+        user = users.get_user_by_username(username)
+        if not users.check_password(user, password) or user is None:
+            rate_limits.login_user.hit(username)
+            rate_limits.login_ip.hit(request.client_addr)
+            set_auth_failure(request, "Invalid or non-existent authentication information.")
+            return None
+        if not user.is_active:
+            set_auth_failure(request, "This account is disabled.")
+            return None
+        token_url = request.route_url("manage.account.token")
+        if users.has_two_factor(user):
+            set_auth_failure(
+                request,
+                "User has two-factor authentication enabled and must upload with an API "
+                f"token, not a password. Create one at {token_url}",
+            )
+            return None
+        if not settings.allow_password_uploads:
+            set_auth_failure(
+                request,
+                f"Uploads with a password are disabled; create an API token at {token_url}",
+            )
+            return None
+        return UserIdentity(user=user, method=AuthMethod.BASIC_PASSWORD)
+
+    def extra_checks(self, request: Request, identity: UserIdentity, context: Any, permission: str) -> Denied | None:
+        return None
+
+    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
+        return []
+
+    def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
+        return []

@@ -1,0 +1,150 @@
+"""The `warehouse-lite` command for operators and developers."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import transaction
+
+from warehouse_lite.settings import SettingsError, load_settings
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    import warehouse_lite.models  # noqa: F401  (every mapper, before the first query)
+    from warehouse_lite.db import make_engine
+
+    return make_engine(_settings())
+
+
+@click.group()
+def main() -> None:
+    """Administer a warehouse_lite package index (settings come from the environment)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from warehouse_lite import migrations
+
+    engine = _engine()
+    migrations.upgrade(engine, revision)
+    click.echo(f"database at {migrations.current(engine)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database."""
+    from warehouse_lite import migrations
+
+    click.echo(migrations.current(_engine()) or "empty")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models; review it before committing."""
+    from warehouse_lite import migrations
+
+    migrations.revision(_engine(), message)
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--verified", is_flag=True, help="Mark the email address as verified.")
+@click.option("--admin", is_flag=True, help="Give the user the admin flag.")
+def user_create(username: str, email: str, name: str, password_stdin: bool, verified: bool, admin: bool) -> None:
+    """Create a user (the password is read from stdin or prompted for)."""
+    from sqlalchemy.orm import Session
+
+    from warehouse_lite.accounts.forms import normalize_email_address
+    from warehouse_lite.accounts.passwords import password_problems
+    from warehouse_lite.accounts.services import UserService, username_problem
+
+    settings = _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problems = [p for p in [username_problem(username)] if p]
+    problems += password_problems(password, username=username, min_length=settings.password_min_length)
+    try:
+        email = normalize_email_address(email)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    with Session(_engine()) as session, session.begin():
+        users = UserService(session)
+        if users.username_is_taken(username):
+            raise click.ClickException(f"username {username!r} is already taken")
+        if users.email_is_taken(email):
+            raise click.ClickException(f"email {email!r} is already used by another account")
+        created = users.create_user(username, name, password, email, verified=verified, is_admin=admin)
+        click.echo(f"created user {created.username} ({created.id})")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=6543, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Upgrade the database, then serve the app with waitress (the embedded mode)."""
+    import waitress
+
+    from warehouse_lite import migrations
+    from warehouse_lite.config import make_wsgi_app
+    from warehouse_lite.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings)
+    migrations.upgrade(engine)
+    app = make_wsgi_app(settings, **{"db.engine": engine})
+    click.echo(f"warehouse_lite ({settings.env}) on http://{host}:{port}/")
+    if settings.env == "development" and settings.mail_backend == "outbox":
+        click.echo(f"emails are captured in {settings.outbox_dir}/ and at http://{host}:{port}/_dev/mail/")
+    waitress.serve(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+
+
+@main.command("shell")
+def shell() -> None:
+    """A Python shell with `settings`, `db` (a session) and the models imported."""
+    import code
+
+    from sqlalchemy.orm import Session
+
+    from warehouse_lite import models
+    from warehouse_lite.accounts.models import Email, User
+
+    settings = _settings()
+    session = Session(_engine())
+    namespace = {"settings": settings, "db": session, "User": User, "Email": Email, "models": models,
+                 "transaction": transaction}
+    code.interact(banner="warehouse_lite shell: settings, db, User, Email", local=namespace)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("WAREHOUSE_ENV", "development")
+    main()

@@ -1,0 +1,137 @@
+"""Database engine, the request-scoped session and the declarative base.
+
+`request.db` is a SQLAlchemy session joined to the request's transaction (pyramid_tm +
+zope.sqlalchemy): it commits when the view returns normally and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import transaction as transaction_module
+import zope.sqlalchemy
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+
+    from warehouse_lite.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime.datetime | None, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value
+
+    def process_result_value(self, value: datetime.datetime | None, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime.datetime: UTCDateTime()}
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # pysqlite defers BEGIN until the first write, which lets two writers read stale rows and
+    # then fail with "database is locked". BEGIN IMMEDIATE serialises writers up front.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(settings: Settings, **kwargs: Any) -> Engine:
+    """Engine for the configured database; SQLite gets WAL, a busy timeout and foreign keys."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}, **kwargs
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, **kwargs)
+
+
+def get_tm_session(
+    factory: sessionmaker[Session], transaction_manager: transaction_module.TransactionManager
+) -> Session:
+    """A session whose commit/rollback is driven by ``transaction_manager``."""
+    session = factory()
+    zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
+    return session
+
+
+@contextmanager
+def task_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for work outside a request (Celery tasks, CLI): commit on success."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _request_db(request: Request) -> Session:
+    factory = request.registry["db.sessionmaker"]
+    return get_tm_session(factory, request.tm)
+
+
+def includeme(config: Configurator) -> None:
+    settings: Settings = config.registry["settings"]
+    engine = config.registry.get("db.engine") or make_engine(settings)
+    config.registry["db.engine"] = engine
+    config.registry["db.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    config.add_request_method(_request_db, "db", reify=True)

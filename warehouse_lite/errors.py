@@ -1,0 +1,48 @@
+"""Error responses for API clients: the message is in the reason phrase *and* the body.
+
+twine prints the reason phrase; uv reads a JSON body. Browsers get a small HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from pyramid.httpexceptions import HTTPException, status_map
+from pyramid.response import Response
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+
+def _reason(message: str) -> str:
+    # A reason phrase is one line of printable ASCII.
+    flat = " ".join(message.split())
+    return flat.encode("ascii", "replace").decode("ascii")[:1000]
+
+
+def wants_json(request: Request) -> bool:
+    best = request.accept.best_match(["text/html", "text/plain", "application/json"])
+    return best == "application/json" and "application/json" in str(request.accept)
+
+
+def api_error(request: Request, status: int, message: str, *, code: str | None = None) -> Response:
+    """A response with ``status`` whose reason phrase and body both carry ``message``."""
+    exc_class = status_map[status]
+    response = Response(status=f"{status} {_reason(message)}")
+    if wants_json(request):
+        response.content_type = "application/json"
+        response.text = json.dumps(
+            {"message": message, "code": code or f"{status} {exc_class.title}", "status": status}
+        )
+    else:
+        response.content_type = "text/plain"
+        response.text = f"{status} {exc_class.title}\n\n{message}\n"
+    return response
+
+
+def http_error(status: int, message: str) -> HTTPException:
+    """An HTTP exception whose reason phrase is ``message``, for raising from deep code."""
+    exc: HTTPException = status_map[status](detail=message)
+    exc.status = f"{status} {_reason(message)}"
+    return exc

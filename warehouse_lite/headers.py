@@ -1,0 +1,44 @@
+"""Security headers on every response (a tween, so error pages get them too)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+    from pyramid.response import Response
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+def security_headers_tween_factory(handler: Any, registry: Any) -> Any:
+    hsts = registry["settings"].cookies_secure
+
+    def tween(request: Request) -> Response:
+        response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return tween
+
+
+def includeme(config: Configurator) -> None:
+    config.add_tween("warehouse_lite.headers.security_headers_tween_factory")

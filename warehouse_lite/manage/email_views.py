@@ -1,0 +1,99 @@
+"""Adding, verifying, promoting and removing a user's email addresses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from warehouse_lite.accounts import emails as account_emails
+from warehouse_lite.accounts.forms import AddEmailForm
+from warehouse_lite.accounts.services import UserService
+from warehouse_lite.authnz import Permissions
+from warehouse_lite.events import record_event
+from warehouse_lite.manage.views import account_context
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from warehouse_lite.accounts.models import Email
+
+
+def _own_email(request: Request) -> Email | None:
+    wanted = request.POST.get("email_id", "")
+    return next((e for e in request.user.emails if str(e.id) == wanted), None)
+
+
+def _back(request: Request, message: str, queue: str = "success") -> HTTPSeeOther:
+    request.session.flash(message, queue=queue)
+    return HTTPSeeOther(request.route_path("manage.account", _anchor="emails"))
+
+
+@view_config(
+    route_name="manage.account.emails", renderer="manage/account.html",
+    permission=Permissions.ACCOUNT_MANAGE, request_method="POST",
+)
+def manage_emails(request: Request) -> Any:
+    action = request.POST.get("action")
+    handler = {"add": _add, "resend": _resend, "primary": _make_primary, "delete": _delete}.get(
+        action or ""
+    )
+    if handler is None:
+        request.response.status = 400
+        request.session.flash("Unknown email action.", queue="error")
+        return account_context(request)
+    return handler(request)
+
+
+def _add(request: Request) -> Any:
+    form = AddEmailForm(request.POST)
+    users = request.find_service(UserService)
+    user = request.user
+    if form.validate() and users.email_is_taken(form.email.data):
+        form.email.errors = ["This email address is already being used. Use a different email."]
+    if form.errors or form.email.errors:
+        request.response.status = 400
+        return account_context(request, add_email_form=form)
+    if not request.registry["ratelimits"].email_add.hit(user.id):
+        request.response.status = 429
+        form.email.errors = ["Too many emails added recently. Try again later."]
+        return account_context(request, add_email_form=form)
+    email = users.add_email(user, form.email.data)
+    record_event(request, user, "account:email:add", email=email.email)
+    account_emails.send_verification(request, user, email)
+    return _back(request, f"Email {email.email} added. Check your inbox for a verification link.")
+
+
+def _resend(request: Request) -> Any:
+    email = _own_email(request)
+    if email is None or email.verified:
+        return _back(request, "That address cannot be verified again.", "error")
+    account_emails.send_verification(request, request.user, email)
+    return _back(request, f"Verification email for {email.email} resent.")
+
+
+def _make_primary(request: Request) -> Any:
+    email = _own_email(request)
+    if email is None or not email.verified:
+        return _back(request, "Only a verified address of yours can become primary.", "error")
+    user = request.user
+    old = user.primary_email
+    if old is email:
+        return _back(request, f"{email.email} is already your primary address.")
+    request.find_service(UserService).make_primary(user, email)
+    record_event(request, user, "account:email:primary:change", old=old.email if old else None, new=email.email)
+    if old is not None:
+        account_emails.send_primary_email_changed(request, user, old.email, email.email)
+    return _back(request, f"{email.email} is now your primary address.")
+
+
+def _delete(request: Request) -> Any:
+    email = _own_email(request)
+    if email is None:
+        return _back(request, "No such email address on your account.", "error")
+    if email.primary:
+        return _back(request, "You cannot remove your primary address. Make another one primary first.", "error")
+    request.user.emails.remove(email)
+    record_event(request, request.user, "account:email:remove", email=email.email)
+    return _back(request, f"Email address {email.email} removed.")

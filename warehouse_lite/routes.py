@@ -1,0 +1,64 @@
+"""Every route of the application, in one table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+ROUTES: list[tuple[str, str]] = [
+    ("index", "/"),
+    ("help", "/help/"),
+    # accounts
+    ("accounts.register", "/account/register/"),
+    ("accounts.login", "/account/login/"),
+    ("accounts.logout", "/account/logout/"),
+    ("accounts.two-factor", "/account/two-factor/"),
+    ("accounts.webauthn-authenticate.options", "/account/webauthn-authenticate/options"),
+    ("accounts.webauthn-authenticate.validate", "/account/webauthn-authenticate/validate"),
+    ("accounts.recovery-code", "/account/recovery-code/"),
+    ("accounts.verify-email", "/account/verify-email/"),
+    ("accounts.request-password-reset", "/account/request-password-reset/"),
+    ("accounts.reset-password", "/account/reset-password/"),
+    # account management
+    ("manage.account", "/manage/account/"),
+    ("manage.account.password", "/manage/account/password/"),
+    ("manage.account.emails", "/manage/account/emails/"),
+    ("manage.account.totp-provision", "/manage/account/totp-provision"),
+    ("manage.account.totp-provision.image", "/manage/account/totp-provision/image"),
+    ("manage.account.totp-delete", "/manage/account/totp-delete"),
+    ("manage.account.webauthn-provision", "/manage/account/webauthn-provision"),
+    ("manage.account.webauthn-provision.options", "/manage/account/webauthn-provision/options"),
+    ("manage.account.webauthn-provision.validate", "/manage/account/webauthn-provision/validate"),
+    ("manage.account.webauthn-provision.delete", "/manage/account/webauthn-provision/delete"),
+    ("manage.account.recovery-codes.generate", "/manage/account/recovery-codes/generate"),
+    ("manage.account.token", "/manage/account/token/"),
+    ("manage.account.token.delete", "/manage/account/token/delete"),
+    ("manage.projects", "/manage/projects/"),
+    ("manage.project.settings", "/manage/project/{project_name}/settings/"),
+    ("manage.project.releases", "/manage/project/{project_name}/releases/"),
+    ("manage.project.collaboration", "/manage/project/{project_name}/collaboration/"),
+    # uploads, index and files
+    ("forklift.legacy", "/legacy/"),
+    ("forklift.legacy.noslash", "/legacy"),
+    ("simple.index", "/simple/"),
+    ("simple.detail", "/simple/{name}/"),
+    ("json.project", "/pypi/{name}/json"),
+    ("json.release", "/pypi/{name}/{version}/json"),
+    ("packaging.project", "/project/{name}/"),
+    ("packaging.release", "/project/{name}/{version}/"),
+    ("packaging.file", "/packages/{path:.*}"),
+    ("search", "/search/"),
+    # secret scanning
+    ("secrets.disclose-token", "/_/secrets/disclose-token"),
+    # development mail outbox (only mounted in development)
+    ("dev.mail", "/_dev/mail/"),
+    ("dev.mail.message", "/_dev/mail/{name}"),
+]
+
+
+def includeme(config: Configurator) -> None:
+    for name, pattern in ROUTES:
+        config.add_route(name, pattern)
+    config.add_static_view("static", "warehouse_lite:static", cache_max_age=3600)

@@ -1,0 +1,100 @@
+"""Site-wide views: home, help, health, and the error pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, PredicateMismatch
+from pyramid.httpexceptions import (
+    HTTPException,
+    HTTPForbidden,
+    HTTPMethodNotAllowed,
+    HTTPNotFound,
+    HTTPSeeOther,
+    HTTPUnauthorized,
+)
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
+
+from warehouse_lite.accounts.security_policy import is_upload_route
+from warehouse_lite.errors import api_error
+from warehouse_lite.security_policy import auth_failure
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+    from pyramid.response import Response
+
+
+@view_config(route_name="index", renderer="index.html")
+def index(request: Request) -> dict[str, Any]:
+    return {}
+
+
+@view_config(route_name="help", renderer="help.html")
+def help_page(request: Request) -> dict[str, Any]:
+    return {}
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    from pyramid.renderers import render_to_response
+
+    response = render_to_response(
+        "error.html", {"status": status, "title": title, "message": message}, request=request
+    )
+    response.status = status
+    return response
+
+
+@forbidden_view_config()
+def forbidden(exc: HTTPForbidden, request: Request) -> Response:
+    failure = auth_failure(request)
+    if is_upload_route(request) or request.authorization is not None:
+        if failure:
+            return api_error(request, 403, failure)
+        if request.authorization is None:
+            response = api_error(
+                request, 401, "Authentication required: use an API token (username __token__)."
+            )
+            response.headers["WWW-Authenticate"] = 'Basic realm="Upload"'
+            return response
+        reason = getattr(exc.result, "msg", None) or "You are not allowed to do that."
+        return api_error(request, 403, reason)
+    if request.identity is None:
+        login = request.route_path("accounts.login", _query={"next": request.path_qs})
+        return HTTPSeeOther(login)
+    reason = getattr(exc.result, "msg", None) or "You are not allowed to see this page."
+    return _error_page(request, 403, "Forbidden", reason)
+
+
+@exception_view_config(BadCSRFToken)
+@exception_view_config(BadCSRFOrigin)
+def bad_csrf(exc: Exception, request: Request) -> Response:
+    return _error_page(
+        request, 400, "Bad request",
+        "The form's security token is missing or invalid (CSRF). Reload the page and try again.",
+    )
+
+
+@notfound_view_config()
+def not_found(exc: HTTPNotFound, request: Request) -> Response:
+    if isinstance(exc, PredicateMismatch) and request.matched_route is not None:
+        # The URL exists but not for this method (e.g. a GET to a POST-only endpoint).
+        response = _error_page(
+            request, 405, "Method not allowed", f"{request.method} is not allowed here."
+        )
+        return response
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else "Page not found."
+    return _error_page(request, 404, "Not found", message)
+
+
+@exception_view_config(HTTPException)
+def http_exception(exc: HTTPException, request: Request) -> Any:
+    # Redirects and successful "exceptions" pass through; other errors get a page.
+    if exc.code < 400 or isinstance(exc, HTTPUnauthorized | HTTPMethodNotAllowed):
+        return exc
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation
+    return _error_page(request, exc.code, exc.title, message)
+
+
+def includeme(config: Configurator) -> None:
+    config.scan("warehouse_lite.views")
