@@ -10,10 +10,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 import warehouse_lite.models  # noqa: F401
+from tests.common.db import throwaway_database_url
 from warehouse_lite import migrations
 from warehouse_lite.db import make_engine
 from warehouse_lite.settings import Settings, load_settings
-from tests.common.db import throwaway_database_url
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +67,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def db(connection: Connection) -> Iterator[Session]:
     """An ORM session inside the test's transaction; commits become savepoints."""
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     from tests.common import factories
 
     factories.bind(session)

@@ -11,14 +11,14 @@ import transaction
 from warehouse_lite.settings import SettingsError, load_settings
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings():
     try:
         return load_settings()
     except SettingsError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     import warehouse_lite.models  # noqa: F401  (every mapper, before the first query)
     from warehouse_lite.db import make_engine
 
@@ -75,7 +75,9 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--verified", is_flag=True, help="Mark the email address as verified.")
 @click.option("--admin", is_flag=True, help="Give the user the admin flag.")
-def user_create(username: str, email: str, name: str, password_stdin: bool, verified: bool, admin: bool) -> None:
+def user_create(
+    username: str, email: str, name: str, password_stdin: bool, verified: bool, admin: bool
+) -> None:
     """Create a user (the password is read from stdin or prompted for)."""
     from sqlalchemy.orm import Session
 
@@ -89,7 +91,9 @@ def user_create(username: str, email: str, name: str, password_stdin: bool, veri
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     problems = [p for p in [username_problem(username)] if p]
-    problems += password_problems(password, username=username, min_length=settings.password_min_length)
+    problems += password_problems(
+        password, username=username, min_length=settings.password_min_length
+    )
     try:
         email = normalize_email_address(email)
     except ValueError as exc:
@@ -102,7 +106,9 @@ def user_create(username: str, email: str, name: str, password_stdin: bool, veri
             raise click.ClickException(f"username {username!r} is already taken")
         if users.email_is_taken(email):
             raise click.ClickException(f"email {email!r} is already used by another account")
-        created = users.create_user(username, name, password, email, verified=verified, is_admin=admin)
+        created = users.create_user(
+            username, name, password, email, verified=verified, is_admin=admin
+        )
         click.echo(f"created user {created.username} ({created.id})")
 
 
@@ -124,7 +130,9 @@ def serve(host: str, port: int, threads: int) -> None:
     app = make_wsgi_app(settings, **{"db.engine": engine})
     click.echo(f"warehouse_lite ({settings.env}) on http://{host}:{port}/")
     if settings.env == "development" and settings.mail_backend == "outbox":
-        click.echo(f"emails are captured in {settings.outbox_dir}/ and at http://{host}:{port}/_dev/mail/")
+        click.echo(
+            f"emails are captured in {settings.outbox_dir}/ and at http://{host}:{port}/_dev/mail/"
+        )
     waitress.serve(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
 
 
@@ -140,8 +148,14 @@ def shell() -> None:
 
     settings = _settings()
     session = Session(_engine())
-    namespace = {"settings": settings, "db": session, "User": User, "Email": Email, "models": models,
-                 "transaction": transaction}
+    namespace = {
+        "settings": settings,
+        "db": session,
+        "User": User,
+        "Email": Email,
+        "models": models,
+        "transaction": transaction,
+    }
     code.interact(banner="warehouse_lite shell: settings, db, User, Email", local=namespace)
 
 

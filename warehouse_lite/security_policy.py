@@ -100,7 +100,7 @@ class MultiSecurityPolicy:
                     found = (identity, policy)
                     break
             request.environ[cache_key] = found
-        return request.environ[cache_key]  # type: ignore[no-any-return]
+        return request.environ[cache_key]
 
     def identity(self, request: Request) -> UserIdentity | None:
         found = self._identify(request)

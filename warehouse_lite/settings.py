@@ -55,18 +55,30 @@ class Settings:
     celery_eager: bool | None = field(default=None, metadata=_env("CELERY_EAGER"))
     files_dir: Path | None = field(default=None, metadata=_env("FILES_DIR"))
     session_max_age: int = field(default=12 * 3600, metadata=_env("SESSION_MAX_AGE"))
-    login_rate_limit_user: str = field(default="10 per 5 minutes", metadata=_env("LOGIN_RATE_LIMIT_USER"))
-    login_rate_limit_ip: str = field(default="60 per 5 minutes", metadata=_env("LOGIN_RATE_LIMIT_IP"))
-    two_factor_rate_limit_user: str = field(default="10 per 5 minutes", metadata=_env("TWO_FACTOR_RATE_LIMIT_USER"))
-    two_factor_rate_limit_ip: str = field(default="60 per 5 minutes", metadata=_env("TWO_FACTOR_RATE_LIMIT_IP"))
-    password_reset_rate_limit: str = field(default="5 per hour", metadata=_env("PASSWORD_RESET_RATE_LIMIT"))
+    login_rate_limit_user: str = field(
+        default="10 per 5 minutes", metadata=_env("LOGIN_RATE_LIMIT_USER")
+    )
+    login_rate_limit_ip: str = field(
+        default="60 per 5 minutes", metadata=_env("LOGIN_RATE_LIMIT_IP")
+    )
+    two_factor_rate_limit_user: str = field(
+        default="10 per 5 minutes", metadata=_env("TWO_FACTOR_RATE_LIMIT_USER")
+    )
+    two_factor_rate_limit_ip: str = field(
+        default="60 per 5 minutes", metadata=_env("TWO_FACTOR_RATE_LIMIT_IP")
+    )
+    password_reset_rate_limit: str = field(
+        default="5 per hour", metadata=_env("PASSWORD_RESET_RATE_LIMIT")
+    )
     email_add_rate_limit: str = field(default="10 per hour", metadata=_env("EMAIL_ADD_RATE_LIMIT"))
     password_min_length: int = field(default=8, metadata=_env("PASSWORD_MIN_LENGTH"))
     email_verify_max_age: int = field(default=48 * 3600, metadata=_env("EMAIL_VERIFY_MAX_AGE"))
     password_reset_max_age: int = field(default=6 * 3600, metadata=_env("PASSWORD_RESET_MAX_AGE"))
     allow_password_uploads: bool = field(default=True, metadata=_env("ALLOW_PASSWORD_UPLOADS"))
     max_file_size: int = field(default=100 * 1024 * 1024, metadata=_env("MAX_FILE_SIZE"))
-    max_project_size: int = field(default=10 * 1024 * 1024 * 1024, metadata=_env("MAX_PROJECT_SIZE"))
+    max_project_size: int = field(
+        default=10 * 1024 * 1024 * 1024, metadata=_env("MAX_PROJECT_SIZE")
+    )
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     secure_cookies: bool | None = field(default=None, metadata=_env("SECURE_COOKIES"))
     token_disclosure_keys_url: str = field(default="", metadata=_env("TOKEN_DISCLOSURE_KEYS_URL"))
@@ -159,7 +171,9 @@ def _check(settings: Settings) -> None:
     url = settings.sqlalchemy_url
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise SettingsError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
-    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+    if settings.redis_url and not settings.redis_url.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
         raise SettingsError(f"REDIS_URL={settings.redis_url!r} must be a redis:// URL")
     from limits import parse
 
@@ -187,7 +201,10 @@ def _development_secrets(var_dir: Path) -> dict[str, str]:
     if path.exists():
         return dict(json.loads(path.read_text()))
     var_dir.mkdir(parents=True, exist_ok=True)
-    generated = {"session_secret": secrets.token_urlsafe(48), "token_secret": secrets.token_urlsafe(48)}
+    generated = {
+        "session_secret": secrets.token_urlsafe(48),
+        "token_secret": secrets.token_urlsafe(48),
+    }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(generated, handle)

@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 celery_app = Celery("warehouse_lite")
 
 
-class WarehouseTask(celery.Task):  # type: ignore[misc]
+class WarehouseTask(celery.Task):
     """Base task: knows the app's settings and database through ``self.app.conf``."""
 
     abstract = True
 
     @property
     def settings(self) -> Settings:
-        return self.app.conf["warehouse_lite_settings"]  # type: ignore[no-any-return]
+        return self.app.conf["warehouse_lite_settings"]
 
     @property
     def sessionmaker(self) -> Any:

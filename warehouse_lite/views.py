@@ -13,7 +13,12 @@ from pyramid.httpexceptions import (
     HTTPSeeOther,
     HTTPUnauthorized,
 )
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
 
 from warehouse_lite.accounts.security_policy import is_upload_route
 from warehouse_lite.errors import api_error
@@ -70,7 +75,9 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
 @exception_view_config(BadCSRFOrigin)
 def bad_csrf(exc: Exception, request: Request) -> Response:
     return _error_page(
-        request, 400, "Bad request",
+        request,
+        400,
+        "Bad request",
         "The form's security token is missing or invalid (CSRF). Reload the page and try again.",
     )
 

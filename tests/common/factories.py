@@ -44,7 +44,7 @@ class UserFactory(Base):
     is_active = True
 
     @factory.post_generation
-    def with_email(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def with_email(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if extracted is False:
             return
         EmailFactory(user=obj, email=f"{obj.username}@example.com", primary=True, verified=True)

@@ -16,10 +16,10 @@ import webtest
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from tests.common.factories import DEFAULT_PASSWORD
 from warehouse_lite.config import configure
 from warehouse_lite.sessions.stores import SqlSessionStore
 from warehouse_lite.settings import Settings
-from tests.common.factories import DEFAULT_PASSWORD
 
 
 @pytest.fixture(scope="session")
@@ -30,13 +30,17 @@ def wsgi_app(settings: Settings, engine: Engine) -> Any:
 
 
 @pytest.fixture
-def app(wsgi_app: Any, connection: Connection, db: Session, settings: Settings) -> Iterator[webtest.TestApp]:
+def app(
+    wsgi_app: Any, connection: Connection, db: Session, settings: Settings
+) -> Iterator[webtest.TestApp]:
     registry = wsgi_app.registry
     registry["db.sessionmaker"].configure(bind=connection, join_transaction_mode="create_savepoint")
     registry["sessions.store"].engine = connection
     registry["ratelimits"].storage.reset()
     shutil.rmtree(settings.outbox_dir, ignore_errors=True)
-    testapp = webtest.TestApp(wsgi_app, extra_environ={"REMOTE_ADDR": "192.0.2.10", "HTTP_HOST": "localhost"})
+    testapp = webtest.TestApp(
+        wsgi_app, extra_environ={"REMOTE_ADDR": "192.0.2.10", "HTTP_HOST": "localhost"}
+    )
     yield testapp
 
 
@@ -67,8 +71,12 @@ def outbox(settings: Settings) -> Any:
             text = message.get_body(preferencelist=("plain",))
             html = message.get_body(preferencelist=("html",))
             mails.append(
-                Mail(message["To"], message["Subject"], text.get_content() if text else "",
-                     html.get_content() if html else "")
+                Mail(
+                    message["To"],
+                    message["Subject"],
+                    text.get_content() if text else "",
+                    html.get_content() if html else "",
+                )
             )
         return mails
 
@@ -81,7 +89,9 @@ def csrf_of(response: webtest.TestResponse) -> str:
     return match.group(1)
 
 
-def login(app: webtest.TestApp, username: str, password: str = DEFAULT_PASSWORD) -> webtest.TestResponse:
+def login(
+    app: webtest.TestApp, username: str, password: str = DEFAULT_PASSWORD
+) -> webtest.TestResponse:
     page = app.get("/account/login/")
     form = form_for(page, "/account/login/")
     form["username"] = username
@@ -94,7 +104,6 @@ def form_for(page: webtest.TestResponse, action: str, **fields: str) -> Any:
     for form in page.forms.values():
         if form.action.split("?")[0] != action:
             continue
-        if all(form.get(k, index=0).value == v for k, v in fields.items() if k in form.fields):
-            if all(k in form.fields for k in fields):
-                return form
+        if all(k in form.fields and form.get(k, index=0).value == v for k, v in fields.items()):
+            return form
     raise AssertionError(f"no form posting to {action} with {fields}")

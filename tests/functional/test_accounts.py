@@ -6,18 +6,21 @@ import html
 
 from sqlalchemy import func, select
 
-from warehouse_lite.accounts.models import Email, User
-from warehouse_lite.events.models import UserEvent
 from tests.common.factories import DEFAULT_PASSWORD, UserFactory
 from tests.functional.conftest import csrf_of, form_for, login
+from warehouse_lite.accounts.models import Email, User
+from warehouse_lite.events.models import UserEvent
 
 
 def _register(app, **overrides):
     page = app.get("/account/register/")
     form = form_for(page, "/account/register/")
     values = {
-        "username": "newbie", "full_name": "New Bie", "email": "newbie@example.com",
-        "new_password": "a long enough password", "password_confirm": "a long enough password",
+        "username": "newbie",
+        "full_name": "New Bie",
+        "email": "newbie@example.com",
+        "new_password": "a long enough password",
+        "password_confirm": "a long enough password",
     }
     values.update(overrides)
     for key, value in values.items():
@@ -51,7 +54,9 @@ def test_register_verify_and_login(app, db, outbox):
     # The link dies once used.
     again = app.get(mail.link(), status=400)
     assert "already used" in again.text
-    assert {"account:create", "account:login:success", "account:email:verified"} <= set(_tags(db, user))
+    assert {"account:create", "account:login:success", "account:email:verified"} <= set(
+        _tags(db, user)
+    )
 
 
 def test_register_refuses_bad_input_and_creates_nothing(app, db):
@@ -64,7 +69,10 @@ def test_register_refuses_bad_input_and_creates_nothing(app, db):
         ({"email": "taken@example.com"}, "already being used"),
         ({"new_password": "short", "password_confirm": "short"}, "at least 8 characters"),
         ({"password_confirm": "something else"}, "don't match"),
-        ({"username": "samepass", "new_password": "samepass", "password_confirm": "samepass"}, "same as your username"),
+        (
+            {"username": "samepass", "new_password": "samepass", "password_confirm": "samepass"},
+            "same as your username",
+        ),
         ({"username": ""}, "This field is required"),
     ]
     for overrides, message in cases:
@@ -78,7 +86,12 @@ def test_register_refuses_bad_input_and_creates_nothing(app, db):
 def test_register_requires_csrf(app, db):
     response = app.post(
         "/account/register/",
-        {"username": "nocsrf", "email": "a@example.com", "new_password": "x" * 12, "password_confirm": "x" * 12},
+        {
+            "username": "nocsrf",
+            "email": "a@example.com",
+            "new_password": "x" * 12,
+            "password_confirm": "x" * 12,
+        },
         status=400,
     )
     assert "CSRF" in response.text

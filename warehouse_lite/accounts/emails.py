@@ -17,15 +17,24 @@ if TYPE_CHECKING:
 def _signer(request: Request, purpose: str) -> TokenSigner:
     settings = request.registry["settings"]
     max_age = (
-        settings.email_verify_max_age if purpose == "email-verify" else settings.password_reset_max_age
+        settings.email_verify_max_age
+        if purpose == "email-verify"
+        else settings.password_reset_max_age
     )
     return TokenSigner(settings.token_secret, purpose, max_age)
 
 
 def send_verification(request: Request, user: User, email: Email) -> None:
-    token = _signer(request, "email-verify").dumps({"email.id": str(email.id), "email": email.email})
+    token = _signer(request, "email-verify").dumps(
+        {"email.id": str(email.id), "email": email.email}
+    )
     link = request.route_url("accounts.verify-email", _query={"token": token})
-    send_email(request, "verify-email", email.email, context={"user": user, "link": link, "email": email.email})
+    send_email(
+        request,
+        "verify-email",
+        email.email,
+        context={"user": user, "link": link, "email": email.email},
+    )
 
 
 def email_from_verification_token(request: Request, token: str) -> Email:
@@ -58,10 +67,13 @@ def user_from_reset_token(request: Request, token: str) -> User:
     if user is None:
         raise TokenError("Invalid token: no such user.")
     last_login = user.last_login.isoformat() if user.last_login else None
-    if payload.get("user.password_date") != user.password_date.isoformat() or payload.get(
-        "user.last_login"
-    ) != last_login:
-        raise TokenError("This link was already used or the password has changed since: request a new one.")
+    if (
+        payload.get("user.password_date") != user.password_date.isoformat()
+        or payload.get("user.last_login") != last_login
+    ):
+        raise TokenError(
+            "This link was already used or the password has changed since: request a new one."
+        )
     return user
 
 
@@ -70,4 +82,9 @@ def send_password_changed(request: Request, user: User) -> None:
 
 
 def send_primary_email_changed(request: Request, user: User, old: str, new: str) -> None:
-    send_email(request, "primary-email-change", old, context={"user": user, "old_email": old, "new_email": new})
+    send_email(
+        request,
+        "primary-email-change",
+        old,
+        context={"user": user, "old_email": old, "new_email": new},
+    )

@@ -34,8 +34,10 @@ class NewPasswordMixin:
     )
 
     def check_new_password(self, username: str, min_length: int, breached: Any) -> None:
-        field = self.new_password  # type: ignore[attr-defined]
-        for problem in password_problems(field.data or "", username=username, min_length=min_length):
+        field = self.new_password
+        for problem in password_problems(
+            field.data or "", username=username, min_length=min_length
+        ):
             field.errors = [*field.errors, problem]
         if not field.errors and breached.is_breached(field.data or ""):
             field.errors = [

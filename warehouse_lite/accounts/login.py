@@ -32,7 +32,9 @@ def safe_next(request: Request, target: str | None) -> str:
     return target
 
 
-def complete_login(request: Request, user: User, *, method: str, next_url: str | None = None) -> str:
+def complete_login(
+    request: Request, user: User, *, method: str, next_url: str | None = None
+) -> str:
     """Log ``user`` in to this browser session; returns where to redirect.
 
     The session id is rotated (no fixation) and the CSRF token replaced.
@@ -70,8 +72,10 @@ def pending_login_user(request: Request) -> tuple[User, dict[str, Any]] | None:
         request.session.pop(PENDING_LOGIN_KEY, None)
         return None
     user = request.find_service(UserService).get_user(pending.get("userid"))
-    if user is None or not user.is_active or user.password_date.isoformat() != pending.get(
-        "password_date"
+    if (
+        user is None
+        or not user.is_active
+        or user.password_date.isoformat() != pending.get("password_date")
     ):
         request.session.pop(PENDING_LOGIN_KEY, None)
         return None

@@ -62,13 +62,17 @@ def reset_password(request: Request) -> Any:
         settings = request.registry["settings"]
         ok = form.validate()
         form.check_new_password(
-            user.username, settings.password_min_length, request.find_service(BreachedPasswordChecker)
+            user.username,
+            settings.password_min_length,
+            request.find_service(BreachedPasswordChecker),
         )
         if ok and not form.new_password.errors:
             request.find_service(UserService).update_password(user, form.new_password.data)
             record_event(request, user, "account:password:reset")
             account_emails.send_password_changed(request, user)
-            request.session.flash("Your password has been reset. Log in with it now.", queue="success")
+            request.session.flash(
+                "Your password has been reset. Log in with it now.", queue="success"
+            )
             return HTTPSeeOther(request.route_path("accounts.login"))
         request.response.status = 400
     return {"error": None, "form": form, "token": token}

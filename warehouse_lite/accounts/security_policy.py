@@ -61,7 +61,9 @@ class SessionSecurityPolicy:
             return None
         return UserIdentity(user=user, method=AuthMethod.SESSION)
 
-    def extra_checks(self, request: Request, identity: UserIdentity, context: Any, permission: str) -> Denied | None:
+    def extra_checks(
+        self, request: Request, identity: UserIdentity, context: Any, permission: str
+    ) -> Denied | None:
         return None
 
     def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
@@ -115,7 +117,9 @@ class BasicAuthSecurityPolicy:
             return None
         return UserIdentity(user=user, method=AuthMethod.BASIC_PASSWORD)
 
-    def extra_checks(self, request: Request, identity: UserIdentity, context: Any, permission: str) -> Denied | None:
+    def extra_checks(
+        self, request: Request, identity: UserIdentity, context: Any, permission: str
+    ) -> Denied | None:
         return None
 
     def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:

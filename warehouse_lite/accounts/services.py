@@ -74,11 +74,19 @@ class UserService:
     # ---- creation and changes --------------------------------------------------------------
 
     def create_user(
-        self, username: str, name: str, password: str, email: str, *, verified: bool = False,
+        self,
+        username: str,
+        name: str,
+        password: str,
+        email: str,
+        *,
+        verified: bool = False,
         is_admin: bool = False,
     ) -> User:
         user = User(
-            username=username, name=name, password=passwords.hash_password(password),
+            username=username,
+            name=name,
+            password=passwords.hash_password(password),
             is_admin=is_admin,
         )
         user.emails.append(Email(email=email, primary=True, verified=verified))
@@ -137,4 +145,3 @@ class UserService:
 
 def user_service_factory(context: object, request: Any) -> UserService:
     return UserService(request.db)
-

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
 
-@view_config(route_name="accounts.register", renderer="accounts/register.html", request_method=("GET", "POST"))
+@view_config(
+    route_name="accounts.register",
+    renderer="accounts/register.html",
+    request_method=("GET", "POST"),
+)
 def register(request: Request) -> Any:
     if request.identity is not None:
         return HTTPSeeOther(request.route_path("manage.account"))
@@ -31,8 +35,10 @@ def register(request: Request) -> Any:
         breached = request.find_service(BreachedPasswordChecker)
         if form.check_against(users, settings.password_min_length, breached):
             user = users.create_user(
-                form.username.data.strip(), (form.full_name.data or "").strip(),
-                form.new_password.data, form.email.data,
+                form.username.data.strip(),
+                (form.full_name.data or "").strip(),
+                form.new_password.data,
+                form.email.data,
             )
             record_event(request, user, "account:create", email=form.email.data)
             assert user.primary_email is not None
@@ -40,14 +46,17 @@ def register(request: Request) -> Any:
             location = complete_login(request, user, method="registration")
             request.session.flash(
                 f"Welcome, {user.username}! We sent a link to {form.email.data}: follow it to "
-                "verify your address.", queue="success",
+                "verify your address.",
+                queue="success",
             )
             return HTTPSeeOther(location)
         request.response.status = 400
     return {"form": form}
 
 
-@view_config(route_name="accounts.login", renderer="accounts/login.html", request_method=("GET", "POST"))
+@view_config(
+    route_name="accounts.login", renderer="accounts/login.html", request_method=("GET", "POST")
+)
 def login(request: Request) -> Any:
     next_url = request.params.get("next")
     if request.identity is not None:
@@ -102,7 +111,9 @@ def logout(request: Request) -> Any:
 def verify_email(request: Request) -> Any:
     users = request.find_service(UserService)
     try:
-        email = account_emails.email_from_verification_token(request, request.params.get("token", ""))
+        email = account_emails.email_from_verification_token(
+            request, request.params.get("token", "")
+        )
     except TokenError as exc:
         request.response.status = 400
         return {"error": str(exc), "email": None}

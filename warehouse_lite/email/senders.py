@@ -19,7 +19,9 @@ class EmailSender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def build_message(settings: Settings, to: str, rendered: dict[str, str], message_id: str) -> EmailMessage:
+def build_message(
+    settings: Settings, to: str, rendered: dict[str, str], message_id: str
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
@@ -42,7 +44,10 @@ class SMTPSender:
         client: smtplib.SMTP
         if s.smtp_ssl:
             client = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=ssl.create_default_context()
+                s.smtp_host,
+                s.smtp_port,
+                timeout=s.smtp_timeout,
+                context=ssl.create_default_context(),
             )
         else:
             client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)

@@ -31,8 +31,10 @@ def _back(request: Request, message: str, queue: str = "success") -> HTTPSeeOthe
 
 
 @view_config(
-    route_name="manage.account.emails", renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE, request_method="POST",
+    route_name="manage.account.emails",
+    renderer="manage/account.html",
+    permission=Permissions.ACCOUNT_MANAGE,
+    request_method="POST",
 )
 def manage_emails(request: Request) -> Any:
     action = request.POST.get("action")
@@ -82,7 +84,13 @@ def _make_primary(request: Request) -> Any:
     if old is email:
         return _back(request, f"{email.email} is already your primary address.")
     request.find_service(UserService).make_primary(user, email)
-    record_event(request, user, "account:email:primary:change", old=old.email if old else None, new=email.email)
+    record_event(
+        request,
+        user,
+        "account:email:primary:change",
+        old=old.email if old else None,
+        new=email.email,
+    )
     if old is not None:
         account_emails.send_primary_email_changed(request, user, old.email, email.email)
     return _back(request, f"{email.email} is now your primary address.")
@@ -93,7 +101,11 @@ def _delete(request: Request) -> Any:
     if email is None:
         return _back(request, "No such email address on your account.", "error")
     if email.primary:
-        return _back(request, "You cannot remove your primary address. Make another one primary first.", "error")
+        return _back(
+            request,
+            "You cannot remove your primary address. Make another one primary first.",
+            "error",
+        )
     request.user.emails.remove(email)
     record_event(request, request.user, "account:email:remove", email=email.email)
     return _back(request, f"Email address {email.email} removed.")

@@ -37,16 +37,20 @@ def account_context(request: Request, **forms: Any) -> dict[str, Any]:
 
 
 @view_config(
-    route_name="manage.account", renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE, request_method="GET",
+    route_name="manage.account",
+    renderer="manage/account.html",
+    permission=Permissions.ACCOUNT_MANAGE,
+    request_method="GET",
 )
 def manage_account(request: Request) -> dict[str, Any]:
     return account_context(request)
 
 
 @view_config(
-    route_name="manage.account.password", renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE, request_method="POST",
+    route_name="manage.account.password",
+    renderer="manage/account.html",
+    permission=Permissions.ACCOUNT_MANAGE,
+    request_method="POST",
 )
 def change_password(request: Request) -> Any:
     user = request.user

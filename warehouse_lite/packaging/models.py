@@ -52,7 +52,9 @@ class Project(UUIDPrimaryKey, Base):
         back_populates="project", cascade="all, delete-orphan", passive_deletes=True
     )
     events: Mapped[list[ProjectEvent]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ProjectEvent.time.desc()",
     )
 
@@ -66,11 +68,17 @@ class Project(UUIDPrimaryKey, Base):
                     (
                         Allow,
                         principal,
-                        [Permissions.PROJECTS_READ, Permissions.PROJECTS_UPLOAD, Permissions.PROJECTS_MANAGE],
+                        [
+                            Permissions.PROJECTS_READ,
+                            Permissions.PROJECTS_UPLOAD,
+                            Permissions.PROJECTS_MANAGE,
+                        ],
                     )
                 )
             else:
-                acl.append((Allow, principal, [Permissions.PROJECTS_READ, Permissions.PROJECTS_UPLOAD]))
+                acl.append(
+                    (Allow, principal, [Permissions.PROJECTS_READ, Permissions.PROJECTS_UPLOAD])
+                )
         return acl
 
 
@@ -80,7 +88,9 @@ class Release(UUIDPrimaryKey, Base):
         UniqueConstraint("project_id", "canonical_version", name="uq_releases_project_version"),
     )
 
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[str] = mapped_column(String(100))
     canonical_version: Mapped[str] = mapped_column(String(100))
     # Sort key computed with packaging.version at upload, so listings need no parsing.
@@ -110,7 +120,9 @@ class Release(UUIDPrimaryKey, Base):
     dynamic: Mapped[list[str]] = mapped_column(JSON, default=list)
     yanked: Mapped[bool] = mapped_column(default=False)
     yanked_reason: Mapped[str] = mapped_column(Text, default="")
-    uploader_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploader_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     project: Mapped[Project] = relationship(back_populates="releases")
     files: Mapped[list[File]] = relationship(
@@ -122,9 +134,13 @@ class Release(UUIDPrimaryKey, Base):
 class File(UUIDPrimaryKey, Base):
     __tablename__ = "release_files"
 
-    release_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    release_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
     # Denormalised so the simple page for a project is one indexed query.
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(512), unique=True)
     path: Mapped[str] = mapped_column(String(512), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -156,8 +172,12 @@ class Role(UUIDPrimaryKey, Base):
     __table_args__ = (UniqueConstraint("user_id", "project_id", name="uq_roles_user_project"),)
 
     role_name: Mapped[RoleName] = mapped_column(Enum(RoleName, native_enum=False, length=20))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
 
     user: Mapped[User] = relationship()
     project: Mapped[Project] = relationship(back_populates="roles")
@@ -182,9 +202,13 @@ class JournalEntry(Base):
 
     __tablename__ = "journals"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     name: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(Text)
     submitted_date: Mapped[datetime.datetime] = mapped_column(default=utcnow)
-    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

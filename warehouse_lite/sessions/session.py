@@ -116,7 +116,7 @@ class ServerSideSession(dict[str, Any]):
         return {**self, "_created": self.created}
 
 
-def session_factory_for(settings: Settings, store: SessionStore):  # type: ignore[no-untyped-def]
+def session_factory_for(settings: Settings, store: SessionStore):
     """A Pyramid session factory using ``store`` and a cookie signed with SESSION_SECRET."""
     signer = Signer(settings.session_secret, salt="warehouse_lite.session")
     max_age = settings.session_max_age

@@ -99,7 +99,9 @@ class SqlSessionStore:
                 .values(data=payload, expires=expires)
             ).rowcount
             if not updated:
-                conn.execute(web_sessions.insert().values(id=session_id, data=payload, expires=expires))
+                conn.execute(
+                    web_sessions.insert().values(id=session_id, data=payload, expires=expires)
+                )
             # Opportunistic clean-up keeps the table small without a cron job.
             conn.execute(delete(web_sessions).where(web_sessions.c.expires < utcnow()))
 
