@@ -22,9 +22,12 @@ def backend() -> str:
 
 
 @contextmanager
-def throwaway_database_url(tmp_dir: Path) -> Iterator[str]:
-    """A URL of an empty database that is removed afterwards."""
-    value = os.environ.get("WAREHOUSE_TEST_DATABASE", "sqlite")
+def throwaway_database_url(tmp_dir: Path, server: str | None = None) -> Iterator[str]:
+    """A URL of an empty database that is removed afterwards.
+
+    ``server`` overrides WAREHOUSE_TEST_DATABASE ("sqlite" or a PostgreSQL admin URL).
+    """
+    value = server or os.environ.get("WAREHOUSE_TEST_DATABASE", "sqlite")
     if value == "sqlite":
         yield f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.sqlite3'}"
         return

@@ -1,0 +1,48 @@
+"""End-to-end fixtures: a real server stack per test session (see servers.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.servers import LiveServer
+
+E2E_DATABASE = os.environ.get(
+    "WAREHOUSE_E2E_DATABASE", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn (2 workers) on PostgreSQL + its own Redis, a Celery worker, SMTP on loopback."""
+    from tests.common.db import throwaway_database_url
+
+    work_dir = Path(tmp_path_factory.mktemp("live"))
+    with throwaway_database_url(work_dir, server=E2E_DATABASE) as db_url:
+        server = LiveServer(db_url, work_dir)
+        try:
+            server.start()
+            yield server
+        except Exception:
+            print(server.logs())
+            raise
+        finally:
+            server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    server = item.funcargs.get("live_server") if hasattr(item, "funcargs") else None
+    if report.failed and server is not None:
+        report.sections.append(("live server logs", server.logs()))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
