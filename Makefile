@@ -1,0 +1,80 @@
+# warehouse_lite developer commands. `make help` lists them.
+# Everything runs from a local virtualenv (.venv) that the first command creates.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST ?= postgresql://postgres@127.0.0.1:5432/postgres
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+COV := --cov=warehouse_lite --cov-branch --cov-append --cov-report=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv serve stack worker migrate shell test test-fast test-sqlite test-pg \
+        test-e2e test-browser test-reliability coverage lint format bench clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test,lint]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the app with test and lint tools
+
+serve: $(STAMP) ## Run the app on http://localhost:6543/ (embedded: SQLite, no services needed)
+	$(BIN)/warehouse-lite serve --host 127.0.0.1 --port 6543
+
+stack: $(STAMP) ## Run the full stack (gunicorn, Celery worker, SMTP sink) with dev/stack.env
+	bin/dev-stack
+
+worker: $(STAMP) ## Run a Celery worker (needs REDIS_URL, e.g. `set -a; . dev/stack.env`)
+	$(BIN)/celery -A warehouse_lite.worker worker --loglevel INFO
+
+migrate: $(STAMP) ## Apply database migrations (DATABASE_URL or var/warehouse.sqlite3)
+	$(BIN)/warehouse-lite db upgrade
+
+shell: $(STAMP) ## Python shell with the settings and a database session
+	$(BIN)/warehouse-lite shell
+
+test: test-fast test-e2e test-browser test-reliability coverage ## Every test family (what CI runs)
+
+test-fast: test-sqlite test-pg ## Unit + functional tests on SQLite and on PostgreSQL
+
+test-sqlite: $(STAMP) ## Unit + functional tests on SQLite
+	rm -f .coverage
+	$(PYTEST) tests/unit tests/functional -q $(COV)
+
+test-pg: $(STAMP) ## Unit + functional tests on PostgreSQL ($(PG_TEST))
+	WAREHOUSE_TEST_DATABASE=$(PG_TEST) $(PYTEST) tests/unit tests/functional -q $(COV)
+
+test-e2e: $(STAMP) ## End-to-end: gunicorn, Redis, Celery, SMTP, twine/uv/pip/flit/pypitoken
+	$(PYTEST) tests/e2e -q -m "not browser" $(COV)
+
+test-browser: $(STAMP) ## End-to-end in headless Chromium (Debian's /usr/bin/chromium)
+	$(PYTEST) tests/e2e -q -m browser $(COV)
+
+test-reliability: $(STAMP) ## Concurrency, faults, hostile input and the security suite
+	@if [ -d tests/reliability ] || [ -d tests/security ]; then \
+	  $(PYTEST) $$(ls -d tests/reliability tests/security 2>/dev/null) -q $(COV); \
+	else echo "no reliability/security tests yet"; fi
+
+coverage: $(STAMP) ## Print branch coverage of the last test runs
+	$(BIN)/coverage report --precision=1 | tail -n 25
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check warehouse_lite tests bench
+	$(BIN)/ruff format --check warehouse_lite tests bench
+	$(BIN)/mypy
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format warehouse_lite tests bench
+	$(BIN)/ruff check --fix warehouse_lite tests bench
+
+bench: $(STAMP) ## Benchmarks against pypiserver and devpi-server (writes docs/benchmarks.md)
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var .coverage
