@@ -39,6 +39,15 @@ ROUTES: list[tuple[str, str]] = [
     ("manage.project.settings", "/manage/project/{project_name}/settings/"),
     ("manage.project.releases", "/manage/project/{project_name}/releases/"),
     ("manage.project.collaboration", "/manage/project/{project_name}/collaboration/"),
+    ("manage.project.delete", "/manage/project/{project_name}/delete"),
+    ("manage.project.release", "/manage/project/{project_name}/release/{version}/"),
+    ("manage.project.release.yank", "/manage/project/{project_name}/release/{version}/yank"),
+    ("manage.project.release.unyank", "/manage/project/{project_name}/release/{version}/unyank"),
+    ("manage.project.release.delete", "/manage/project/{project_name}/release/{version}/delete"),
+    ("manage.project.file.delete", "/manage/project/{project_name}/release/{version}/file/delete"),
+    ("manage.project.collaboration.add", "/manage/project/{project_name}/collaboration/add"),
+    ("manage.project.collaboration.change", "/manage/project/{project_name}/collaboration/change"),
+    ("manage.project.collaboration.remove", "/manage/project/{project_name}/collaboration/remove"),
     # uploads, index and files
     ("forklift.legacy", "/legacy/"),
     ("forklift.legacy.noslash", "/legacy"),
@@ -58,7 +67,16 @@ ROUTES: list[tuple[str, str]] = [
 ]
 
 
+# Routes whose context is loaded from the URL: route name -> dotted path of its factory.
+_PROJECT_FACTORY = "warehouse_lite.packaging.contexts.project_factory"
+ROUTE_FACTORIES: dict[str, str] = {
+    "packaging.project": _PROJECT_FACTORY,
+    "packaging.release": _PROJECT_FACTORY,
+    **{name: _PROJECT_FACTORY for name, _ in ROUTES if name.startswith("manage.project.")},
+}
+
+
 def includeme(config: Configurator) -> None:
     for name, pattern in ROUTES:
-        config.add_route(name, pattern)
+        config.add_route(name, pattern, factory=ROUTE_FACTORIES.get(name))
     config.add_static_view("static", "warehouse_lite:static", cache_max_age=3600)
