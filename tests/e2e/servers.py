@@ -6,6 +6,7 @@ never share queues, sessions or rate-limit counters.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -34,11 +35,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+            raise RuntimeError(
+                f"process exited with {process.returncode} before listening on {port}"
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -53,14 +58,16 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self._cond = threading.Condition()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._cond:
             self.messages.append(message)  # type: ignore[arg-type]
             self._cond.notify_all()
         return "250 Message accepted for delivery"
 
-    def wait_for(self, predicate: Callable[[EmailMessage], bool], timeout: float = 30.0) -> EmailMessage:
+    def wait_for(
+        self, predicate: Callable[[EmailMessage], bool], timeout: float = 30.0
+    ) -> EmailMessage:
         """The first message matching ``predicate``, waiting up to ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -125,10 +132,8 @@ class Process:
             os.killpg(self.popen.pid, sig)
             self.popen.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.popen.wait(timeout=5)
 
     def log(self) -> str:
@@ -142,9 +147,21 @@ def start_redis(log_dir: Path) -> tuple[Process, str]:
     port = free_port()
     proc = Process(
         "redis",
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(log_dir)],
-        dict(os.environ), log_dir,
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(log_dir),
+        ],
+        dict(os.environ),
+        log_dir,
     )
     wait_for_port(port, process=proc.start())
     return proc, f"redis://127.0.0.1:{port}/0"
@@ -188,15 +205,39 @@ class LiveServer:
         self.run_cli("db", "upgrade")
         web = Process(
             "gunicorn",
-            [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-             "--access-logfile", "-", "--graceful-timeout", "5", "warehouse_lite.wsgi:application"],
-            self.env, self.work_dir,
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+                "warehouse_lite.wsgi:application",
+            ],
+            self.env,
+            self.work_dir,
         )
         worker = Process(
             "celery",
-            [str(BIN / "celery"), "-A", "warehouse_lite.worker", "worker", "--pool", "solo",
-             "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-            self.env, self.work_dir,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "warehouse_lite.worker",
+                "worker",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            self.env,
+            self.work_dir,
         )
         self.processes += [web, worker]
         worker.start()
@@ -207,7 +248,7 @@ class LiveServer:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(self.url + "/", timeout=5) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError):
@@ -217,15 +258,29 @@ class LiveServer:
 
     def run_cli(self, *args: str, input: str | None = None) -> str:
         result = subprocess.run(
-            [str(BIN / "warehouse-lite"), *args], env=self.env, input=input, text=True,
-            capture_output=True, timeout=120, check=False,
+            [str(BIN / "warehouse-lite"), *args],
+            env=self.env,
+            input=input,
+            text=True,
+            capture_output=True,
+            timeout=120,
+            check=False,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"warehouse-lite {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"warehouse-lite {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+            )
         return result.stdout
 
-    def create_user(self, username: str, password: str, email: str, *, verified: bool = True,
-                    admin: bool = False) -> str:
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        email: str,
+        *,
+        verified: bool = True,
+        admin: bool = False,
+    ) -> str:
         args = ["user", "create", username, "--email", email, "--password-stdin"]
         if verified:
             args.append("--verified")

@@ -23,8 +23,11 @@ def test_register_verify_login_change_password(live_server: LiveServer) -> None:
     response = browser.post(
         f"{live_server.url}/account/register/",
         data={
-            "csrf_token": _csrf(page.text), "username": "e2e-user", "full_name": "E2E User",
-            "email": "e2e-user@example.org", "new_password": "a long e2e password",
+            "csrf_token": _csrf(page.text),
+            "username": "e2e-user",
+            "full_name": "E2E User",
+            "email": "e2e-user@example.org",
+            "new_password": "a long e2e password",
             "password_confirm": "a long e2e password",
         },
     )
@@ -41,18 +44,26 @@ def test_register_verify_login_change_password(live_server: LiveServer) -> None:
     # Log out, log back in, change the password: the change email arrives too.
     account = browser.get(f"{live_server.url}/manage/account/")
     browser.post(f"{live_server.url}/account/logout/", data={"csrf_token": _csrf(account.text)})
-    assert browser.get(f"{live_server.url}/manage/account/", allow_redirects=False).status_code == 303
+    assert (
+        browser.get(f"{live_server.url}/manage/account/", allow_redirects=False).status_code == 303
+    )
     login_page = browser.get(f"{live_server.url}/account/login/")
     logged_in = browser.post(
         f"{live_server.url}/account/login/",
-        data={"csrf_token": _csrf(login_page.text), "username": "e2e-user", "password": "a long e2e password"},
+        data={
+            "csrf_token": _csrf(login_page.text),
+            "username": "e2e-user",
+            "password": "a long e2e password",
+        },
     )
     assert logged_in.url.endswith("/manage/account/")
     changed = browser.post(
         f"{live_server.url}/manage/account/password/",
         data={
-            "csrf_token": _csrf(logged_in.text), "password": "a long e2e password",
-            "new_password": "another long password", "password_confirm": "another long password",
+            "csrf_token": _csrf(logged_in.text),
+            "password": "a long e2e password",
+            "new_password": "another long password",
+            "password_confirm": "another long password",
         },
     )
     assert "Password updated" in changed.text

@@ -1,0 +1,74 @@
+"""Tasks run only after commit; the development outbox viewer shows captured mail."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import transaction
+from pyramid.testing import DummyRequest
+
+from tests.common.factories import UserFactory
+from warehouse_lite.email import send_email
+
+
+def _request(wsgi_app):  # type: ignore[no-untyped-def]
+    request = DummyRequest()
+    request.registry = wsgi_app.registry
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    request.tm = manager
+    from warehouse_lite.tasks import _request_task
+
+    request.task = lambda task: _request_task(request, task)
+    return request, manager
+
+
+def test_email_is_sent_only_when_the_transaction_commits(app, db, outbox, wsgi_app):
+    user = UserFactory(username="olga")
+    request, manager = _request(wsgi_app)
+    send_email(request, "password-change", user)
+    manager.abort()
+    assert outbox() == []
+    request, manager = _request(wsgi_app)
+    send_email(request, "password-change", user)
+    manager.commit()
+    [mail] = outbox()
+    assert mail.to == "olga@example.com" and "password has changed" in mail.subject
+
+
+def test_failed_registration_sends_no_email(app, db, outbox):
+    UserFactory(username="paula")
+    page = app.get("/account/register/")
+    app.post(
+        "/account/register/",
+        {
+            "csrf_token": page.forms[max(page.forms)].get("csrf_token").value,
+            "username": "paula",
+            "email": "new@example.com",
+            "new_password": "long enough pw",
+            "password_confirm": "long enough pw",
+        },
+        status=400,
+    )
+    assert outbox() == []
+
+
+def test_dev_outbox_viewer(app, db, outbox, wsgi_app, monkeypatch: pytest.MonkeyPatch):
+    page = app.get("/account/request-password-reset/")
+    UserFactory(username="quinn")
+    form = page.forms[max(page.forms)]
+    form["username_or_email"] = "quinn"
+    form.submit()
+    # The viewer exists only in development mode.
+    app.get("/_dev/mail/", status=404)
+    settings = wsgi_app.registry["settings"]
+    monkeypatch.setitem(
+        wsgi_app.registry, "settings", dataclasses.replace(settings, env="development")
+    )
+    listing = app.get("/_dev/mail/")
+    assert "Password reset" in listing.text
+    message = listing.click(description="Password reset")
+    assert "/account/reset-password/?token=" in message.text
+    app.get("/_dev/mail/../../etc/passwd", status=404)
+    app.get("/_dev/mail/nope.eml", status=404)
