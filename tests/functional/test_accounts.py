@@ -166,3 +166,15 @@ def test_logout_is_post_only_and_ends_session(app, db):
 def test_manage_requires_login(app):
     response = app.get("/manage/account/", status=303)
     assert "/account/login/?next=%2Fmanage%2Faccount%2F" in response.location
+
+
+def test_registration_race_is_a_form_error_not_a_500(app, db, monkeypatch):
+    # Simulates another request registering the same name between our check and our insert.
+    from warehouse_lite.accounts.services import UserService
+
+    UserFactory(username="racer")
+    monkeypatch.setattr(UserService, "username_is_taken", lambda self, name: False)
+    response = _register(app, username="RACER", email="racer2@example.com")
+    assert response.status_code == 400
+    assert "just taken" in response.text
+    assert db.scalar(select(func.count()).select_from(User).where(func.lower(User.username) == "racer")) == 1

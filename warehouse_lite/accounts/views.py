@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget
 from pyramid.view import view_config
+from sqlalchemy.exc import IntegrityError
 
 from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import LoginForm, RegistrationForm
@@ -34,12 +35,22 @@ def register(request: Request) -> Any:
         settings = request.registry["settings"]
         breached = request.find_service(BreachedPasswordChecker)
         if form.check_against(users, settings.password_min_length, breached):
-            user = users.create_user(
-                form.username.data.strip(),
-                (form.full_name.data or "").strip(),
-                form.new_password.data,
-                form.email.data,
-            )
+            try:
+                # A savepoint: a concurrent registration of the same name or address fails
+                # here with a form error instead of a 500 at commit.
+                with request.db.begin_nested():
+                    user = users.create_user(
+                        form.username.data.strip(),
+                        (form.full_name.data or "").strip(),
+                        form.new_password.data,
+                        form.email.data,
+                    )
+            except IntegrityError:
+                form.username.errors = [
+                    "This username or email address was just taken by another account."
+                ]
+                request.response.status = 400
+                return {"form": form}
             record_event(request, user, "account:create", email=form.email.data)
             assert user.primary_email is not None
             account_emails.send_verification(request, user, user.primary_email)
