@@ -98,11 +98,12 @@ class RequestPasswordResetForm(Form):
 
 
 class ResetPasswordForm(NewPasswordMixin, Form):
-    pass
+    new_password = PasswordField("New password", [validators.InputRequired()])
 
 
 class ChangePasswordForm(NewPasswordMixin, Form):
     password = PasswordField("Current password", [validators.InputRequired()])
+    new_password = PasswordField("New password", [validators.InputRequired()])
 
 
 class AddEmailForm(Form):
