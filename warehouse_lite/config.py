@@ -26,6 +26,7 @@ INCLUDES = [
     "warehouse_lite.views",
     "warehouse_lite.accounts",
     "warehouse_lite.manage",
+    "warehouse_lite.accounts.two_factor",
     "warehouse_lite.email.outbox",
 ]
 

@@ -1,0 +1,55 @@
+"""Two-factor authentication: TOTP applications, WebAuthn security keys, recovery codes.
+
+The views of this package are registered by the scan of warehouse_lite.accounts (which is
+recursive); this includeme adds the services, the "has a second factor" check the login uses,
+the section of the account page, and the tween for skipped second steps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyramid.tweens import EXCVIEW
+from sqlalchemy.orm import object_session
+
+from warehouse_lite.accounts.two_factor.security_keys import (
+    WebAuthnService,
+    webauthn_service_factory,
+)
+from warehouse_lite.accounts.two_factor.services import (
+    TwoFactorService,
+    two_factor_service_factory,
+)
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+    from warehouse_lite.accounts.models import User
+
+PANEL_TEMPLATE = "manage/_two_factor.html"
+
+
+def user_has_two_factor(user: User) -> bool:
+    """For accounts.services.TWO_FACTOR_PROVIDERS: a TOTP application or a security key."""
+    session = object_session(user)
+    if session is None:
+        return False
+    return TwoFactorService(session).has_two_factor(user)
+
+
+def includeme(config: Configurator) -> None:
+    from warehouse_lite.accounts.services import TWO_FACTOR_PROVIDERS
+    from warehouse_lite.accounts.two_factor.manage_views import two_factor_panel
+    from warehouse_lite.manage.views import ACCOUNT_PANELS
+
+    config.register_service_factory(two_factor_service_factory, TwoFactorService)
+    config.register_service_factory(webauthn_service_factory, WebAuthnService)
+    # Module-level registries: an app built twice in one process must not add twice.
+    if user_has_two_factor not in TWO_FACTOR_PROVIDERS:
+        TWO_FACTOR_PROVIDERS.append(user_has_two_factor)
+    if all(template != PANEL_TEMPLATE for template, _build in ACCOUNT_PANELS):
+        ACCOUNT_PANELS.append((PANEL_TEMPLATE, two_factor_panel))
+    config.add_tween(
+        "warehouse_lite.accounts.two_factor.guard.skipped_step_tween_factory",
+        over=EXCVIEW,
+    )
