@@ -25,6 +25,7 @@ INCLUDES = [
     "warehouse_lite.headers",
     "warehouse_lite.views",
     "warehouse_lite.accounts",
+    "warehouse_lite.macaroons",
     "warehouse_lite.manage",
     "warehouse_lite.accounts.two_factor",
     "warehouse_lite.email.outbox",

@@ -1,0 +1,95 @@
+"""Forms of the API token pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from packaging.utils import canonicalize_name
+from wtforms import DateField, PasswordField, SelectMultipleField, StringField, validators
+from wtforms.validators import ValidationError
+
+from warehouse_lite.forms import Form
+
+if TYPE_CHECKING:
+    from warehouse_lite.packaging.models import Project
+
+USER_SCOPE = "scope:user"
+PROJECT_SCOPE_PREFIX = "scope:project:"
+
+
+class CreateMacaroonForm(Form):
+    """description + token_scope (one "scope:user", or one or more "scope:project:<name>")
+    + an optional expiry date. ``projects`` are the projects the user may upload to."""
+
+    description = StringField(
+        "Token name",
+        [
+            validators.InputRequired(message="Give the token a name, e.g. where it is used."),
+            validators.Length(max=100, message="The name must be at most 100 characters."),
+        ],
+    )
+    token_scope = SelectMultipleField("Scope", validate_choice=False)
+    expires = DateField("Expires on (optional)", [validators.Optional()], format="%Y-%m-%d")
+
+    def __init__(
+        self, formdata: Any = None, *, projects: list[Project], taken: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(formdata, **kwargs)
+        self.projects = {p.normalized_name: p for p in projects}
+        self._taken = taken
+        self.selected_projects: list[Project] = []
+
+    def validate_description(self, field: Any) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError("Give the token a name, e.g. where it is used.")
+        if any(ord(c) < 32 for c in text):
+            raise ValidationError("The name contains characters that are not allowed.")
+        if self._taken(text):
+            raise ValidationError("You already have a token with this name. Pick another one.")
+        field.data = text
+
+    def validate_token_scope(self, field: Any) -> None:
+        values = [v for v in (field.data or []) if v]
+        if not values:
+            raise ValidationError("Choose the token's scope: the whole account or projects.")
+        if USER_SCOPE in values:
+            if len(values) > 1:
+                raise ValidationError(
+                    "A token is either for the whole account or for some projects, not both."
+                )
+            return
+        chosen: dict[str, Project] = {}
+        for value in values:
+            if not value.startswith(PROJECT_SCOPE_PREFIX):
+                raise ValidationError(f"Unknown scope {value!r}.")
+            name = canonicalize_name(value[len(PROJECT_SCOPE_PREFIX) :])
+            project = self.projects.get(name)
+            if project is None:
+                raise ValidationError(
+                    f"You cannot scope a token to '{name}': you are not allowed to upload to "
+                    "a project of that name."
+                )
+            chosen[name] = project
+        self.selected_projects = list(chosen.values())
+
+    def validate_expires(self, field: Any) -> None:
+        if field.data is not None and field.data <= datetime.datetime.now(datetime.UTC).date():
+            raise ValidationError("The expiry date must be in the future.")
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """End of the chosen day (UTC): the token works through the whole expiry date."""
+        if self.expires.data is None:
+            return None
+        next_day = self.expires.data + datetime.timedelta(days=1)
+        return datetime.datetime.combine(next_day, datetime.time(), datetime.UTC)
+
+
+class DeleteMacaroonForm(Form):
+    macaroon_id = StringField("Token", [validators.InputRequired()])
+    password = PasswordField(
+        "Your password",
+        [validators.InputRequired(message="Enter your password to remove a token.")],
+    )

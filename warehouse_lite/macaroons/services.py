@@ -1,0 +1,272 @@
+"""MacaroonService: mint, find, verify, revoke API tokens and record their use.
+
+A token is ``pypi-`` + the base64 (URL-safe, unpadded) V2 serialization of a pymacaroons
+Macaroon whose location is the site's domain, whose identifier is the row's UUID and whose root
+key is the row's 32 random bytes. Anyone holding a token may add caveats to it (attenuation,
+as the `pypitoken` library does); those are covered by the signature and all must hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pymacaroons
+from pymacaroons.exceptions import MacaroonInvalidSignatureException
+from sqlalchemy import or_, select, update
+
+from warehouse_lite.db import utcnow
+from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from pyramid.request import Request
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from warehouse_lite.accounts.models import User
+    from warehouse_lite.packaging.models import Project
+
+TOKEN_PREFIX = "pypi-"
+KEY_BYTES = 32
+# last_used is rewritten at most this often per token, so a busy CI token costs one tiny UPDATE
+# a minute instead of one per upload.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+class InvalidMacaroon(Exception):
+    """The token cannot be used; ``reason`` says why, in words for the client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature checked out: its row and every caveat to enforce (the holder's
+    ones from the token, then the stored ones)."""
+
+    macaroon: Macaroon
+    caveats: tuple[cv.Caveat, ...]
+
+    def check(self, target: cv.Target) -> cv.Result:
+        return cv.verify_all(self.caveats, target)
+
+
+def target_for(user: User, context: Any, now: int | None = None) -> cv.Target:
+    """The caveats' view of ``context``: a Project row, a NewProject (no id yet) or neither."""
+    name = getattr(context, "normalized_name", None)
+    project_id = getattr(context, "id", None) if name is not None else None
+    return cv.Target(
+        now=int(time.time()) if now is None else now,
+        user_id=str(user.id),
+        project_name=name,
+        project_id=str(project_id) if project_id is not None else None,
+    )
+
+
+def _parse(raw: str) -> pymacaroons.Macaroon:
+    raw = raw.strip()
+    if not raw.startswith(TOKEN_PREFIX):
+        raise InvalidMacaroon(f"API token does not start with the '{TOKEN_PREFIX}' prefix")
+    body = raw[len(TOKEN_PREFIX) :].rstrip("=")
+    try:
+        decoded = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidMacaroon("API token is not valid base64") from None
+    if not decoded:
+        raise InvalidMacaroon("API token is empty")
+    try:
+        macaroon = pymacaroons.Macaroon.deserialize(body)
+        # pymacaroons ignores trailing bytes; a token that does not re-serialize to itself is
+        # not one we (or pypitoken) produced.
+        canonical = macaroon.serialize()
+    except Exception:  # pymacaroons raises anything from IndexError to its own exceptions
+        raise InvalidMacaroon("API token is malformed (not a macaroon)") from None
+    if canonical != body.replace("+", "-").replace("/", "_"):
+        raise InvalidMacaroon("API token is malformed (trailing data)")
+    return macaroon
+
+
+class MacaroonService:
+    """Everything that reads or changes API tokens. Views and the security policy use it."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    # ---- lookups ---------------------------------------------------------------------------
+
+    def get_macaroon(self, macaroon_id: uuid.UUID | str) -> Macaroon | None:
+        try:
+            key = macaroon_id if isinstance(macaroon_id, uuid.UUID) else uuid.UUID(macaroon_id)
+        except ValueError:
+            return None
+        return self.db.get(Macaroon, key)
+
+    def macaroons_for_user(self, user: User) -> list[Macaroon]:
+        return list(
+            self.db.scalars(
+                select(Macaroon).where(Macaroon.user_id == user.id).order_by(Macaroon.created)
+            )
+        )
+
+    def macaroons_for_project(self, project: Project) -> list[Macaroon]:
+        return list(
+            self.db.scalars(
+                select(Macaroon)
+                .join(MacaroonProject, MacaroonProject.macaroon_id == Macaroon.id)
+                .where(MacaroonProject.project_id == project.id)
+                .order_by(Macaroon.created)
+            )
+        )
+
+    def description_taken(self, user: User, description: str) -> bool:
+        return (
+            self.db.scalar(
+                select(Macaroon.id).where(
+                    Macaroon.user_id == user.id, Macaroon.description == description
+                )
+            )
+            is not None
+        )
+
+    # ---- minting and revoking --------------------------------------------------------------
+
+    def create_macaroon(
+        self,
+        location: str,
+        user: User,
+        description: str,
+        caveats: Sequence[cv.Caveat],
+        expires: datetime.datetime | None = None,
+        projects: Iterable[Project] = (),
+    ) -> tuple[str, Macaroon]:
+        """Mint a token; returns (plaintext token, row). The plaintext is never stored."""
+        projects = list(projects)
+        row = Macaroon(
+            id=uuid.uuid4(),
+            user=user,
+            description=description,
+            key=secrets.token_bytes(KEY_BYTES),
+            caveats=[c.to_json() for c in caveats],
+            expires=expires,
+            project_names=[p.normalized_name for p in projects],
+            created=utcnow(),
+        )
+        row.projects = projects
+        self.db.add(row)
+        self.db.flush()
+        macaroon = pymacaroons.Macaroon(
+            location=location,
+            identifier=str(row.id),
+            key=row.key,
+            version=pymacaroons.MACAROON_V2,
+        )
+        for caveat in caveats:
+            macaroon.add_first_party_caveat(cv.serialize(caveat))
+        return TOKEN_PREFIX + macaroon.serialize(), row
+
+    def delete_macaroon(self, macaroon: Macaroon) -> None:
+        self.db.delete(macaroon)
+        self.db.flush()
+
+    # ---- verification ----------------------------------------------------------------------
+
+    def find_from_raw(self, raw: str) -> Macaroon:
+        """The row a token names (signature NOT checked); InvalidMacaroon if there is none."""
+        return self._find(_parse(raw))
+
+    def _find(self, macaroon: pymacaroons.Macaroon) -> Macaroon:
+        try:
+            identifier = uuid.UUID(macaroon.identifier_bytes.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise InvalidMacaroon("API token has an invalid identifier") from None
+        row = self.db.get(Macaroon, identifier)
+        if row is None:
+            raise InvalidMacaroon("API token is unknown or has been revoked")
+        return row
+
+    def authenticate(self, raw: str) -> VerifiedToken:
+        """Parse, find and signature-check a token; parse every caveat (unknown ones fail).
+
+        Does not evaluate the caveats: that needs the request's context (``VerifiedToken.check``).
+        """
+        macaroon = _parse(raw)
+        row = self._find(macaroon)
+        if any(not c.first_party() for c in macaroon.caveats):
+            raise InvalidMacaroon("API token has third-party caveats, which are not supported")
+        predicates: list[str] = []
+
+        def collect(predicate: str) -> bool:
+            # Accept every caveat here so that the signature over all of them is computed;
+            # each one is evaluated afterwards (VerifiedToken.check), where failures are kept.
+            predicates.append(predicate)
+            return True
+
+        verifier = pymacaroons.Verifier()
+        verifier.satisfy_general(collect)
+        try:
+            verifier.verify(macaroon, row.key)
+        except MacaroonInvalidSignatureException:
+            raise InvalidMacaroon(
+                "API token signature is invalid (the token was altered or was not issued by "
+                "this site)"
+            ) from None
+        except Exception:
+            raise InvalidMacaroon("API token is malformed (unreadable caveats)") from None
+        parsed: list[cv.Caveat] = []
+        try:
+            parsed.extend(cv.deserialize(p) for p in predicates)
+            # The stored copy: what we minted is enforced even if the token somehow lacks it.
+            parsed.extend(cv.from_json(c) for c in row.caveats)
+        except cv.CaveatError as exc:
+            raise InvalidMacaroon(f"API token cannot be used: {exc}") from None
+        return VerifiedToken(macaroon=row, caveats=tuple(parsed))
+
+    def verify(self, raw: str, request: Request, context: Any, permission: str) -> Macaroon:
+        """Authenticate ``raw`` and check every caveat against ``context``; the row, or
+        InvalidMacaroon whose reason names what failed. ``permission`` is not a caveat input
+        (tokens only ever grant upload: security_policy.GRANTABLE_PERMISSIONS)."""
+        verified = self.authenticate(raw)
+        user = verified.macaroon.user
+        if not user.is_active:
+            raise InvalidMacaroon("The account this API token belongs to is disabled")
+        result = verified.check(target_for(user, context))
+        if isinstance(result, cv.Failure):
+            raise InvalidMacaroon(f"Invalid API token: {result.reason}")
+        return verified.macaroon
+
+
+def record_use(factory: sessionmaker[Session], macaroon_id: uuid.UUID) -> None:
+    """Set last_used in a short transaction of its own (called after the request committed).
+
+    The UPDATE only touches the row when last_used is older than LAST_USED_RESOLUTION, so
+    concurrent uploads with one token rarely write at all, and never hold the row lock for
+    longer than this statement: the upload's own transaction never locks the token row.
+    """
+    now = utcnow()
+    session = factory()
+    try:
+        session.execute(
+            update(Macaroon)
+            .where(
+                Macaroon.id == macaroon_id,
+                or_(Macaroon.last_used.is_(None), Macaroon.last_used < now - LAST_USED_RESOLUTION),
+            )
+            .values(last_used=now)
+        )
+        session.commit()
+    finally:
+        session.close()
+
+
+def macaroon_service_factory(context: object, request: Any) -> MacaroonService:
+    return MacaroonService(request.db)
