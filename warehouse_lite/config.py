@@ -28,6 +28,7 @@ INCLUDES = [
     "warehouse_lite.macaroons",
     "warehouse_lite.manage",
     "warehouse_lite.accounts.two_factor",
+    "warehouse_lite.packaging.pages",
     "warehouse_lite.email.outbox",
 ]
 

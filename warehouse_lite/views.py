@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pyramid.authorization import ACLDenied
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, PredicateMismatch
 from pyramid.httpexceptions import (
     HTTPException,
@@ -22,6 +23,7 @@ from pyramid.view import (
 
 from warehouse_lite.accounts.security_policy import is_upload_route
 from warehouse_lite.errors import api_error
+from warehouse_lite.packaging.pages import recent_releases
 from warehouse_lite.security_policy import auth_failure
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 @view_config(route_name="index", renderer="index.html")
 def index(request: Request) -> dict[str, Any]:
-    return {}
+    return {"recent_releases": recent_releases(request.db)}
 
 
 @view_config(route_name="help", renderer="help.html")
@@ -50,6 +52,17 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     return response
 
 
+def denial_message(exc: HTTPForbidden) -> str | None:
+    """Why the request was refused, in words a person understands."""
+    result = exc.result
+    if isinstance(result, ACLDenied):
+        # ACLDenied's own msg dumps the ACL and the user's principals: never show it. A context
+        # may explain itself instead (e.g. Project: "only owners can manage it").
+        explain = getattr(result.context, "explain_denial", None)
+        return explain(result.permission) if callable(explain) else None
+    return getattr(result, "msg", None)
+
+
 @forbidden_view_config()
 def forbidden(exc: HTTPForbidden, request: Request) -> Response:
     failure = auth_failure(request)
@@ -62,12 +75,12 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
             )
             response.headers["WWW-Authenticate"] = 'Basic realm="Upload"'
             return response
-        reason = getattr(exc.result, "msg", None) or "You are not allowed to do that."
+        reason = denial_message(exc) or "You are not allowed to do that."
         return api_error(request, 403, reason)
     if request.identity is None:
         login = request.route_path("accounts.login", _query={"next": request.path_qs})
         return HTTPSeeOther(login)
-    reason = getattr(exc.result, "msg", None) or "You are not allowed to see this page."
+    reason = denial_message(exc) or "You are not allowed to see this page."
     return _error_page(request, 403, "Forbidden", reason)
 
 

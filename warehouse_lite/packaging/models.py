@@ -81,6 +81,20 @@ class Project(UUIDPrimaryKey, Base):
                 )
         return acl
 
+    def explain_denial(self, permission: str) -> str:
+        """Why someone without ``permission`` on this project is refused (the 403 message)."""
+        if permission == Permissions.PROJECTS_MANAGE:
+            return (
+                f"Only owners of the project '{self.name}' can manage it; ask one of its owners "
+                "if something needs to change."
+            )
+        if permission == Permissions.PROJECTS_UPLOAD:
+            return (
+                f"You are not an owner or maintainer of the project '{self.name}', so you cannot "
+                "upload to it."
+            )
+        return f"You are not allowed to do that with the project '{self.name}'."
+
 
 class Release(UUIDPrimaryKey, Base):
     __tablename__ = "releases"

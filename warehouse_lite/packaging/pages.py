@@ -1,0 +1,123 @@
+"""Public pages: the home page's recent uploads, /project/<name>/ and /project/<name>/<v>/."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from packaging.utils import canonicalize_version
+from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
+from pyramid.view import view_config
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from warehouse_lite.packaging import presenters
+from warehouse_lite.packaging.models import Project, Release, Role
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+    from sqlalchemy.orm import Session
+
+
+def recent_releases(db: Session, limit: int = 20) -> list[Release]:
+    """The newest releases of the whole index, for the home page."""
+    query = (
+        select(Release)
+        .options(selectinload(Release.project))
+        .order_by(Release.created.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(query))
+
+
+def find_release(project: Project, version: str) -> Release | None:
+    """The release of ``project`` whose version is ``version`` exactly or in canonical form
+    ("1.0" finds "1.0.0"; "v1.0" finds "1.0")."""
+    wanted = {
+        version,
+        canonicalize_version(version),
+        canonicalize_version(version, strip_trailing_zero=False),
+    }
+    exact = [r for r in project.releases if r.version == version]
+    if exact:
+        return exact[0]
+    return next(
+        (r for r in project.releases if r.canonical_version in wanted or r.version in wanted),
+        None,
+    )
+
+
+def _canonical_redirect(request: Request, project: Project, version: str | None) -> Any:
+    # The normalized name is the one canonical spelling of a project's URL (as on /simple/).
+    name = request.matchdict["name"]
+    if name == project.normalized_name and (
+        version is None or version == request.matchdict.get("version")
+    ):
+        return None
+    if version is None:
+        return HTTPMovedPermanently(
+            request.route_path("packaging.project", name=project.normalized_name)
+        )
+    return HTTPMovedPermanently(
+        request.route_path("packaging.release", name=project.normalized_name, version=version)
+    )
+
+
+def _page(request: Request, project: Project, release: Release | None) -> dict[str, Any]:
+    releases = presenters.sorted_releases(project.releases)
+    roles = request.db.scalars(
+        select(Role).where(Role.project_id == project.id).options(selectinload(Role.user))
+    )
+    context: dict[str, Any] = {
+        "project": project,
+        "release": release,
+        "releases": releases,
+        "latest": presenters.latest_release(releases),
+        "maintainers": sorted(
+            (role.user for role in roles), key=lambda user: user.username.lower()
+        ),
+    }
+    if release is not None:
+        context.update(
+            description=presenters.description_html(release),
+            links=presenters.project_links(release),
+            classifiers=presenters.classifier_groups(release.classifiers),
+            files=sorted(release.files, key=lambda f: (f.packagetype != "sdist", f.filename)),
+            human_size=presenters.human_size,
+        )
+    return context
+
+
+@view_config(
+    route_name="packaging.project",
+    context=Project,
+    renderer="packaging/project.html",
+    request_method=("GET", "HEAD"),
+)
+def project_detail(project: Project, request: Request) -> Any:
+    redirect = _canonical_redirect(request, project, None)
+    if redirect is not None:
+        return redirect
+    return _page(request, project, presenters.latest_release(project.releases))
+
+
+@view_config(
+    route_name="packaging.release",
+    context=Project,
+    renderer="packaging/project.html",
+    request_method=("GET", "HEAD"),
+)
+def release_detail(project: Project, request: Request) -> Any:
+    version = request.matchdict["version"]
+    release = find_release(project, version)
+    if release is None:
+        raise HTTPNotFound(f"{project.name} has no release with version '{version}'.")
+    redirect = _canonical_redirect(request, project, release.version)
+    if redirect is not None:
+        return redirect
+    return _page(request, project, release)
+
+
+def includeme(config: Configurator) -> None:
+    config.scan("warehouse_lite.packaging.pages")
+    config.scan("warehouse_lite.packaging.search")

@@ -1,0 +1,75 @@
+"""/search/?q=: projects whose name or summary contains the words typed, paginated."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from packaging.utils import canonicalize_name
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.view import view_config
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from warehouse_lite.packaging import presenters
+from warehouse_lite.packaging.models import Project, Release
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+    from sqlalchemy.sql.elements import ColumnElement
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 200
+
+
+def escape_like(text: str) -> str:
+    """``text`` for use inside a LIKE pattern with ESCAPE '\\': % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matches(query: str) -> ColumnElement[bool]:
+    pattern = f"%{escape_like(query)}%"
+    in_summary = (
+        select(Release.id)
+        .where(Release.project_id == Project.id, Release.summary.ilike(pattern, escape="\\"))
+        .exists()
+    )
+    return or_(Project.name.ilike(pattern, escape="\\"), in_summary)
+
+
+def _page_number(request: Request) -> int:
+    raw = request.params.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise HTTPBadRequest(f"The page number must be a positive whole number, not '{raw}'.")
+    return page
+
+
+@view_config(route_name="search", renderer="packaging/search.html", request_method=("GET", "HEAD"))
+def search(request: Request) -> dict[str, Any]:
+    query = " ".join(request.params.get("q", "").split())[:MAX_QUERY_LENGTH]
+    page = _page_number(request)
+    context: dict[str, Any] = {"query": query, "page": page, "results": [], "total": 0, "pages": 0}
+    if not query:
+        return context
+    where = _matches(query)
+    total = request.db.scalar(select(func.count()).select_from(Project).where(where)) or 0
+    # An exact name match first, then alphabetical.
+    exact = case((Project.normalized_name == canonicalize_name(query), 0), else_=1)
+    projects = request.db.scalars(
+        select(Project)
+        .where(where)
+        .order_by(exact, Project.normalized_name)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .options(selectinload(Project.releases))
+    )
+    context.update(
+        total=total,
+        pages=math.ceil(total / PAGE_SIZE),
+        results=[(p, presenters.latest_release(p.releases)) for p in projects],
+    )
+    return context
