@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -170,10 +170,19 @@ def start_redis(log_dir: Path) -> tuple[Process, str]:
 class LiveServer:
     """warehouse_lite in its production shape: gunicorn + PostgreSQL + Redis + Celery + SMTP."""
 
-    def __init__(self, db_url: str, work_dir: Path, *, workers: int = 2) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        work_dir: Path,
+        *,
+        workers: int = 2,
+        gunicorn_args: Sequence[str] = (),
+    ) -> None:
         self.db_url = db_url
         self.work_dir = work_dir
         self.workers = workers
+        # Extra gunicorn options (e.g. worker class and threads for the benchmarks).
+        self.gunicorn_args = list(gunicorn_args)
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.smtp = SMTPServer()
@@ -215,6 +224,7 @@ class LiveServer:
                 "-",
                 "--graceful-timeout",
                 "5",
+                *self.gunicorn_args,
                 "warehouse_lite.wsgi:application",
             ],
             self.env,

@@ -1,0 +1,1 @@
+"""Benchmarks against pypiserver and devpi-server (`make bench`, `python -m bench`)."""

@@ -1,0 +1,176 @@
+"""The Markdown report: absolute figures per server, and ours/peer ratios per row."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str
+    higher_is_better: bool
+    fmt: str = "{:.1f}"
+
+
+COMPARISON: list[Metric] = [
+    Metric("upload_seq_s", "twine upload, sequential: wall time", "s", False, "{:.2f}"),
+    Metric("upload_seq_rate", "twine upload, sequential: uploads/s", "files/s", True),
+    Metric("upload_par_s", "twine upload, 8 concurrent: wall time", "s", False, "{:.2f}"),
+    Metric("upload_par_rate", "twine upload, 8 concurrent: uploads/s", "files/s", True),
+    Metric("detail_rps", "/simple/<project>/ throughput", "req/s", True, "{:.0f}"),
+    Metric("detail_p50", "/simple/<project>/ p50 latency", "ms", False, "{:.2f}"),
+    Metric("detail_p99", "/simple/<project>/ p99 latency", "ms", False, "{:.2f}"),
+    Metric("index_rps", "/simple/ throughput", "req/s", True, "{:.0f}"),
+    Metric("index_p50", "/simple/ p50 latency", "ms", False, "{:.2f}"),
+    Metric("index_p99", "/simple/ p99 latency", "ms", False, "{:.2f}"),
+    Metric("pip_s", "pip install of 10 projects: wall time", "s", False, "{:.2f}"),
+]
+
+SCALE: list[tuple[str, str, str, str]] = [
+    # (label, key small, key large, unit)
+    ("/simple/<project>/ p50, 10 vs 10,000 projects", "few_detail_p50", "many_detail_p50", "ms"),
+    ("/simple/<project>/ p99, 10 vs 10,000 projects", "few_detail_p99", "many_detail_p99", "ms"),
+    (
+        "/simple/<project>/ req/s, 10 vs 10,000 projects",
+        "few_detail_rps",
+        "many_detail_rps",
+        "req/s",
+    ),
+    ("/simple/ p50, 10 vs 10,000 projects", "few_index_p50", "many_index_p50", "ms"),
+    (
+        "/simple/<project>/ p50, 10 vs 2,000 files",
+        "files10_detail_p50",
+        "files2000_detail_p50",
+        "ms",
+    ),
+    (
+        "/simple/<project>/ p99, 10 vs 2,000 files",
+        "files10_detail_p99",
+        "files2000_detail_p99",
+        "ms",
+    ),
+    ("upload of the 10th vs the 2,000th file", "upload_10th_ms", "upload_2000th_ms", "ms"),
+]
+
+
+@dataclass
+class Report:
+    ours: str
+    peers: list[str]
+    results: dict[str, dict[str, float]]
+    scale: dict[str, float]
+    versions: dict[str, str]
+    shapes: dict[str, str]
+    settings: dict[str, str]
+    command: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _fmt(metric: Metric, value: float | None) -> str:
+    return "n/a" if value is None else metric.fmt.format(value)
+
+
+def _ratio(ours: float | None, peer: float | None) -> str:
+    if ours is None or peer is None or peer == 0:
+        return "n/a"
+    return f"{ours / peer:.2f}x"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(args: list[str]) -> str:
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not installed"
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0] if text else "unknown"
+
+
+def render(report: Report) -> str:
+    lines: list[str] = []
+    add = lines.append
+    add("# Benchmarks: warehouse_lite, pypiserver and devpi-server")
+    add("")
+    add(
+        "Measured on one machine in one run by `make bench` (bench/), every server on loopback "
+        "and started fresh. Ratios are warehouse_lite / peer: above 1x is better for "
+        "throughput rows, below 1x is better for time and latency rows."
+    )
+    add("")
+    add(f"- Command: `{report.command}`")
+    add(f"- Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}")
+    add(f"- Machine: {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}")
+    for key, value in report.settings.items():
+        add(f"- {key}: {value}")
+    add("")
+    add("## Versions and how each server ran")
+    add("")
+    add("| server | version | shape |")
+    add("|---|---|---|")
+    for name in [report.ours, *report.peers]:
+        if name in report.versions:
+            add(f"| {name} | {report.versions[name]} | {report.shapes.get(name, '')} |")
+    tools = {k: v for k, v in report.versions.items() if k not in report.shapes}
+    if tools:
+        add("")
+        add("Tools: " + "; ".join(f"{k} {v}" for k, v in tools.items()) + ".")
+    add("")
+    add("## Side by side")
+    add("")
+    header = ["metric", "better", report.ours]
+    for peer in report.peers:
+        header += [peer, f"ours/{peer}"]
+    add("| " + " | ".join(header) + " |")
+    add("|" + "---|" * len(header))
+    ours = report.results.get(report.ours, {})
+    for metric in COMPARISON:
+        row = [
+            f"{metric.label} ({metric.unit})",
+            "higher" if metric.higher_is_better else "lower",
+            _fmt(metric, ours.get(metric.key)),
+        ]
+        for peer in report.peers:
+            peer_value = report.results.get(peer, {}).get(metric.key)
+            row += [_fmt(metric, peer_value), _ratio(ours.get(metric.key), peer_value)]
+        add("| " + " | ".join(row) + " |")
+    if report.scale:
+        add("")
+        add("## Scale (warehouse_lite only)")
+        add("")
+        add("| case | small | large | large/small |")
+        add("|---|---|---|---|")
+        for label, small_key, large_key, unit in SCALE:
+            small, large = report.scale.get(small_key), report.scale.get(large_key)
+            if small is None and large is None:
+                continue
+            fmt = "{:.0f}" if unit == "req/s" else "{:.2f}"
+            add(
+                f"| {label} ({unit}) | "
+                f"{'n/a' if small is None else fmt.format(small)} | "
+                f"{'n/a' if large is None else fmt.format(large)} | "
+                f"{_ratio(large, small)} |"
+            )
+    if report.notes:
+        add("")
+        add("## Notes")
+        add("")
+        for note in report.notes:
+            add(f"- {note}")
+    add("")
+    return "\n".join(lines)
