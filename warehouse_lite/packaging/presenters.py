@@ -41,6 +41,10 @@ def latest_release(releases: Iterable[Release]) -> Release | None:
     return None
 
 
+# Content-type parameters are matched lowercased; readme_renderer wants these spellings.
+_MARKDOWN_VARIANTS = {"gfm": "GFM", "commonmark": "CommonMark"}
+
+
 def _render_description(release: Release) -> str | None:
     text = release.description or ""
     content_type = (release.description_content_type or "text/x-rst").lower()
@@ -50,8 +54,8 @@ def _render_description(release: Release) -> str | None:
         variant = "GFM"
         for param in params.split(";"):
             key, _, value = param.partition("=")
-            if key.strip() == "variant" and value.strip():
-                variant = value.strip()
+            if key.strip() == "variant":
+                variant = _MARKDOWN_VARIANTS.get(value.strip(), variant)
         return markdown.render(text, variant=variant)
     if mime == "text/plain":
         return txt.render(text)
