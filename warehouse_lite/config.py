@@ -39,6 +39,10 @@ def configure(settings: Settings | None = None, **registry_values: Any) -> Confi
     config = Configurator(
         settings={
             "tm.manager_hook": "pyramid_tm.explicit_manager",
+            # pyramid_tm would ask for the identity *before* routing to annotate the
+            # transaction; the identity (cached per request) depends on the route (Basic
+            # passwords count only on the upload route), so it must not be resolved that early.
+            "tm.annotate_user": False,
             "retry.attempts": 3,
             "jinja2.directories": "warehouse_lite:templates",
             "jinja2.filters": "",
