@@ -29,6 +29,8 @@ INCLUDES = [
     "warehouse_lite.manage",
     "warehouse_lite.accounts.two_factor",
     "warehouse_lite.packaging.pages",
+    "warehouse_lite.packaging",
+    "warehouse_lite.forklift",
     "warehouse_lite.email.outbox",
 ]
 

@@ -1,0 +1,21 @@
+"""Projects, releases and files: storage, the simple index, the JSON API and downloads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+# Modules with views registered here (pages.py has its own includeme in config.INCLUDES).
+VIEW_MODULES = ("simple", "json_api", "files")
+
+
+def includeme(config: Configurator) -> None:
+    from warehouse_lite.packaging.cache import PageCache
+
+    config.include("warehouse_lite.packaging.storage")
+    if "packaging.page_cache" not in config.registry:
+        config.registry["packaging.page_cache"] = PageCache()
+    for module in VIEW_MODULES:
+        config.scan(f"warehouse_lite.packaging.{module}")

@@ -1,0 +1,95 @@
+"""Upload helpers for functional tests: a per-test file storage, HTTP Basic credentials,
+row and storage snapshots. Conftests import the fixtures from here."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import webtest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.common.dists import Dist
+from tests.common.factories import DEFAULT_PASSWORD
+from warehouse_lite.packaging.models import (
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    Project,
+    ProjectEvent,
+    Release,
+    Role,
+)
+from warehouse_lite.packaging.storage_local import LocalFileStorage
+
+
+def basic_auth(username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def upload(
+    app: webtest.TestApp,
+    dist: Dist,
+    *,
+    auth: dict[str, str] | None,
+    status: int | str = 200,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    **overrides: Any,
+) -> webtest.TestResponse:
+    """POST ``dist`` to /legacy/ as twine would (``overrides`` replace form fields)."""
+    return app.post(
+        "/legacy/",
+        params=dist.form(**overrides),
+        upload_files=[("content", dist.filename, dist.content if content is None else content)],
+        headers={**(auth or {}), **(headers or {})},
+        status=status,
+    )
+
+
+def stored(root: Path) -> set[str]:
+    """Every object in the file storage (relative paths)."""
+    if not root.exists():
+        return set()
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+COUNTED = (Project, Release, File, FilenameRegistry, Role, JournalEntry, ProjectEvent)
+
+
+def row_counts(db: Session) -> dict[str, int]:
+    return {
+        model.__name__: db.scalar(select(func.count()).select_from(model)) or 0 for model in COUNTED
+    }
+
+
+@pytest.fixture
+def storage_dir(wsgi_app: Any, tmp_path: Path) -> Iterator[Path]:
+    """A fresh, empty file storage for this test (and an empty page cache)."""
+    registry = wsgi_app.registry
+    previous = registry["packaging.storage"]
+    root = tmp_path / "files"
+    registry["packaging.storage"] = LocalFileStorage(root)
+    registry["packaging.page_cache"].clear()
+    yield root
+    registry["packaging.storage"] = previous
+    registry["packaging.page_cache"].clear()
+
+
+@pytest.fixture
+def override_settings(wsgi_app: Any) -> Iterator[Any]:
+    """Call with keyword arguments to change settings for the rest of the test."""
+    registry = wsgi_app.registry
+    original = registry["settings"]
+
+    def change(**values: Any) -> None:
+        registry["settings"] = dataclasses.replace(original, **values)
+
+    yield change
+    registry["settings"] = original

@@ -1,0 +1,18 @@
+"""The legacy upload API (/legacy/): form parsing and validation split into small modules.
+
+form.py (multipart fields) -> metadata.py (core metadata) -> filenames.py (wheel/sdist
+names) -> digests.py (hashes, size) -> records.py (duplicates, project/release/file rows)
+-> description.py (must render) -> archives.py (zip/tar inspection) -> storage. upload.py
+runs them in order; views.py dispatches on :action.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    config.scan("warehouse_lite.forklift")

@@ -1,0 +1,127 @@
+"""One file upload, step by step. Each step is a small function in its own module; this one
+only orders them. Every refusal is an UploadError (the transaction then rolls back, and the
+storage undoes its writes), so a refused upload leaves no row and no stored object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import TYPE_CHECKING
+
+from pyramid.authorization import ACLDenied
+from pyramid.httpexceptions import HTTPForbidden
+from pyramid.response import Response
+
+from warehouse_lite.authnz import Permissions
+from warehouse_lite.forklift import archives, records
+from warehouse_lite.forklift.description import render_description
+from warehouse_lite.forklift.digests import check_digests, hash_file
+from warehouse_lite.forklift.errors import UploadError
+from warehouse_lite.forklift.filenames import check_filename
+from warehouse_lite.forklift.form import UploadForm, parse_upload_form
+from warehouse_lite.forklift.metadata import ValidatedMetadata, validate_metadata
+from warehouse_lite.packaging.contexts import NewProject
+from warehouse_lite.packaging.storage import IFileStorage, file_path, metadata_path
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from warehouse_lite.packaging.models import Project
+    from warehouse_lite.settings import Settings
+
+
+def check_upload_permission(
+    request: Request, project: Project | None, meta: ValidatedMetadata
+) -> None:
+    """403 unless the identity may upload to ``project`` (or create it when it is None)."""
+    context = project if project is not None else NewProject(meta.name, meta.normalized_name)
+    result = request.has_permission(Permissions.PROJECTS_UPLOAD, context)
+    if result:
+        return
+    message = getattr(result, "msg", None)
+    if isinstance(result, ACLDenied) or not message:
+        name = project.name if project is not None else meta.name
+        message = (
+            f"The user {request.user.username!r} isn't allowed to upload to the project "
+            f"{name!r}: only its owners and maintainers can."
+        )
+    raise UploadError(message, status=403)
+
+
+def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
+    """A new project owned by the uploader; if a concurrent upload created it between our
+    look-up and our insert, theirs (when this uploader may upload to it)."""
+    project = records.create_project(request, meta)
+    if project is None:
+        project = records.find_project(request.db, meta.normalized_name)
+        if project is None:
+            raise UploadError(
+                f"The project {meta.name!r} could not be created; try the upload again.",
+                status=409,
+            )
+        check_upload_permission(request, project, meta)
+    return project
+
+
+def _inspect(form: UploadForm, size: int, meta: ValidatedMetadata) -> bytes | None:
+    if form.filetype == "bdist_wheel":
+        return archives.inspect_wheel(form.content, form.filename, size, meta)
+    archives.inspect_sdist(form.content, form.filename, size, meta)
+    return None
+
+
+def _ok(message: str) -> Response:
+    return Response(message + "\n", content_type="text/plain", charset="utf-8")
+
+
+def file_upload(request: Request) -> Response:
+    """Validate and store one distribution file (`:action=file_upload`)."""
+    if request.identity is None:
+        # The forbidden view answers 401, or 403 with the reason the credentials failed.
+        raise HTTPForbidden()
+    settings: Settings = request.registry["settings"]
+    form = parse_upload_form(request.POST)
+    meta = validate_metadata(form.raw)
+    check_filename(form.filename, form.filetype, form.pyversion, meta)
+    project = records.find_project(request.db, meta.normalized_name)
+    check_upload_permission(request, project, meta)
+
+    digests = hash_file(form.content, settings.max_file_size)
+    check_digests(form.digests, digests)
+    existing = records.existing_file(request.db, form.filename, digests)
+    if records.is_same_upload(existing, form.filename, digests):
+        return _ok(f"{form.filename} was already uploaded; nothing changed.")
+    help_url = request.route_url("help", _anchor="file-name-reuse")
+    records.check_not_reused(request.db, existing, form.filename, digests, help_url)
+    rendered = render_description(
+        form.raw.get("description"), form.raw.get("description_content_type")
+    )
+    core_metadata = _inspect(form, digests.size, meta)
+
+    if project is None:
+        project = _create_project(request, meta)
+    release = records.get_or_create_release(request, project, meta, rendered)
+    records.check_release_limits(
+        release, project, form.filetype, digests.size, settings.max_project_size
+    )
+    path = file_path(digests.blake2_256, form.filename)
+    records.add_file(
+        request,
+        project,
+        release,
+        filename=form.filename,
+        path=path,
+        filetype=form.filetype,
+        pyversion=form.pyversion,
+        digests=digests,
+        metadata_sha256=hashlib.sha256(core_metadata).hexdigest() if core_metadata else None,
+    )
+    # Bytes go to storage last, after every check and the row inserts have passed; if the
+    # commit still fails, the storage's data manager removes them again.
+    storage = request.find_service(IFileStorage)
+    form.content.seek(0)
+    storage.store(path, form.content)
+    if core_metadata is not None:
+        storage.store(metadata_path(path), io.BytesIO(core_metadata))
+    return _ok(f"Uploaded {form.filename}.")

@@ -1,0 +1,147 @@
+"""/simple/ and /simple/<name>/: the index pip and uv install from.
+
+The response format follows the Accept header (PEP 691), or ?format=<type>; pages are
+cached in-process by (project, last serial, format), carry an ETag (conditional GET answers
+304), a short Cache-Control and X-PyPI-Last-Serial.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from warehouse_lite.errors import api_error
+from warehouse_lite.packaging import simple_render
+from warehouse_lite.packaging.cache import CachedPage, PageCache
+from warehouse_lite.packaging.models import JournalEntry, Project
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from warehouse_lite.settings import Settings
+
+HTML = "text/html"
+V1_HTML = "application/vnd.pypi.simple.v1+html"
+V1_JSON = "application/vnd.pypi.simple.v1+json"
+
+# What a client may ask for -> what we send. The order breaks ties in the Accept header: a
+# client that accepts anything (*/*, or no header) gets the classic HTML page.
+OFFERS: dict[str, str] = {
+    HTML: HTML,
+    V1_JSON: V1_JSON,
+    V1_HTML: V1_HTML,
+    "application/vnd.pypi.simple.latest+json": V1_JSON,
+    "application/vnd.pypi.simple.latest+html": V1_HTML,
+}
+
+
+def negotiate(request: Request) -> str | None:
+    """The content type to answer with, or None when nothing acceptable is offered."""
+    wanted = request.GET.get("format")
+    if wanted:
+        return OFFERS.get(wanted)
+    offers = request.accept.acceptable_offers(list(OFFERS))
+    return OFFERS[offers[0][0]] if offers else None
+
+
+def not_acceptable(request: Request) -> Response:
+    response = api_error(
+        request,
+        406,
+        "No acceptable content type: this index serves "
+        + ", ".join(sorted(set(OFFERS)))
+        + " (choose with the Accept header or ?format=).",
+    )
+    response.vary = ("Accept",)
+    return response
+
+
+def page_cache(request: Request) -> PageCache:
+    return request.registry["packaging.page_cache"]
+
+
+def cached_page(
+    request: Request, key: Hashable, content_type: str, render: Callable[[], bytes]
+) -> CachedPage:
+    """The page for ``key`` from the cache, rendering (and storing) it on a miss."""
+    cache = page_cache(request)
+    page = cache.get(key)
+    if page is None:
+        body = render()
+        page = CachedPage(body, hashlib.sha256(body).hexdigest()[:40], content_type)
+        cache.put(key, page)
+    return page
+
+
+def page_response(request: Request, page: CachedPage, serial: int) -> Response:
+    """A cacheable response; WebOb answers If-None-Match with 304 from the ETag."""
+    settings: Settings = request.registry["settings"]
+    content_type = page.content_type
+    response = Response(
+        body=page.body,
+        content_type=content_type,
+        charset="utf-8" if content_type.endswith("html") else None,
+        conditional_response=True,
+    )
+    response.etag = page.etag
+    response.vary = ("Accept",)
+    response.cache_control = f"max-age={settings.simple_cache_seconds}, public"
+    response.headers["X-PyPI-Last-Serial"] = str(serial)
+    return response
+
+
+@view_config(route_name="simple.index", request_method="GET")
+def simple_index(request: Request) -> Response:
+    content_type = negotiate(request)
+    if content_type is None:
+        return not_acceptable(request)
+    serial = request.db.scalar(select(func.max(JournalEntry.id))) or 0
+    prefix = request.route_path("simple.index")
+
+    def render() -> bytes:
+        projects = simple_render.load_index(request.db)
+        if content_type == V1_JSON:
+            return simple_render.index_json(projects, serial)
+        return simple_render.index_html(projects, prefix)
+
+    page = cached_page(
+        request, ("simple-index", serial, content_type, prefix), content_type, render
+    )
+    return page_response(request, page, serial)
+
+
+@view_config(route_name="simple.detail", request_method="GET")
+def simple_detail(request: Request) -> Response:
+    name = request.matchdict["name"]
+    normalized = canonicalize_name(name)
+    if name != normalized:
+        return HTTPMovedPermanently(
+            location=request.route_path("simple.detail", name=normalized, _query=request.GET)
+        )
+    content_type = negotiate(request)
+    if content_type is None:
+        return not_acceptable(request)
+    project = request.db.scalar(select(Project).where(Project.normalized_name == normalized))
+    if project is None:
+        raise HTTPNotFound(f"No project named {name!r} on this index.")
+    files_prefix = request.route_path("packaging.file", path="")
+
+    def render() -> bytes:
+        files, versions = simple_render.load_project_files(request.db, project, files_prefix)
+        data = simple_render.SimpleProject(
+            project.name, project.normalized_name, project.last_serial, files, versions
+        )
+        if content_type == V1_JSON:
+            return simple_render.project_json(data)
+        return simple_render.project_html(data)
+
+    key = ("simple", project.id, project.last_serial, content_type, files_prefix)
+    page = cached_page(request, key, content_type, render)
+    return page_response(request, page, project.last_serial)

@@ -1,0 +1,106 @@
+"""The local filesystem backend of IFileStorage."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from zope.interface import implementer
+
+from warehouse_lite.packaging.storage import IFileStorage
+
+
+@dataclass(frozen=True)
+class LocalReceipt:
+    """What store() wrote: the file and the inode it got, so discard() removes only that."""
+
+    path: Path
+    device: int
+    inode: int
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@implementer(IFileStorage)
+class LocalFileStorage:
+    """Files under one directory; each write goes to a temporary file that is fsynced and then
+    renamed into place, so a reader never sees half of a file."""
+
+    def __init__(self, base_dir: Path | str) -> None:
+        self.base_dir = Path(base_dir)
+        self.description = f"local directory {self.base_dir}"
+
+    def _full(self, path: str) -> Path:
+        parts = PurePosixPath(path).parts
+        if not parts or PurePosixPath(path).is_absolute() or any(p in {"..", "."} for p in parts):
+            raise ValueError(f"invalid storage path: {path!r}")
+        if "\\" in path or "\x00" in path:
+            raise ValueError(f"invalid storage path: {path!r}")
+        return self.base_dir.joinpath(*parts)
+
+    def store(self, path: str, source: BinaryIO) -> LocalReceipt:
+        target = self._full(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
+        _fsync_dir(target.parent)
+        stat = target.stat()
+        return LocalReceipt(target, stat.st_dev, stat.st_ino)
+
+    def discard(self, receipt: LocalReceipt) -> None:
+        # Another transaction may have stored the same content-addressed path after us (and
+        # committed); its file is a different inode and must survive our rollback.
+        try:
+            stat = receipt.path.stat()
+        except FileNotFoundError:
+            return
+        if (stat.st_dev, stat.st_ino) == (receipt.device, receipt.inode):
+            with contextlib.suppress(FileNotFoundError):
+                receipt.path.unlink()
+            self._prune(receipt.path.parent)
+
+    def _prune(self, directory: Path) -> None:
+        # Remove the now-empty digest directories, never the base directory itself.
+        while directory != self.base_dir and self.base_dir in directory.parents:
+            try:
+                directory.rmdir()
+            except OSError:
+                return
+            directory = directory.parent
+
+    def open(self, path: str) -> BinaryIO:
+        return self._full(path).open("rb")
+
+    def exists(self, path: str) -> bool:
+        return self._full(path).is_file()
+
+    def delete(self, path: str) -> None:
+        target = self._full(path)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        self._prune(target.parent)
+
+    def local_path(self, path: str) -> Path | None:
+        return self._full(path)
