@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
+from warehouse_lite.macaroons.views import tokens_for_project
 from warehouse_lite.manage.project_changes import email_owners, project_owners
 from warehouse_lite.manage.project_forms import DeleteProjectForm
 from warehouse_lite.packaging import presenters
@@ -57,6 +58,7 @@ def settings_context(
         "section": "settings",
         "delete_form": form or DeleteProjectForm(),
         "file_count": sum(len(release.files) for release in project.releases),
+        "project_tokens": tokens_for_project(request, project),
     }
 
 

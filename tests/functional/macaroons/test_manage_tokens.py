@@ -234,3 +234,19 @@ def test_account_page_lists_tokens(app, db) -> None:
     assert 'id="api-tokens"' in page.text
     assert "listed token" in page.text
     assert "Entire account" in page.text
+
+
+def test_project_settings_page_lists_its_tokens_for_owners(app, db) -> None:
+    user = _logged_in(app)
+    project = ProjectFactory(name="shown")
+    RoleFactory(user=user, project=project, role_name=RoleName.OWNER)
+    maintainer = UserFactory()
+    RoleFactory(user=maintainer, project=project, role_name=RoleName.MAINTAINER)
+    mint_token(db, user, projects=[project], description="mine for shown")
+    mint_token(db, maintainer, projects=[project], description="maintainer's token")
+    mint_token(db, user, description="account-wide")
+    page = app.get("/manage/project/shown/settings/")
+    assert 'id="project-api-tokens"' in page.text
+    assert "mine for shown" in page.text and "maintainer&#39;s token" in page.text
+    assert "account-wide" not in page.text
+    assert maintainer.username in page.text
