@@ -31,7 +31,9 @@ def current(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        # Several heads until the merge revision lands: get_current_revision() raises then.
+        heads = MigrationContext.configure(connection).get_current_heads()
+        return ", ".join(sorted(heads)) or None
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import io
 import re
 import secrets
 import time
@@ -92,9 +93,12 @@ def totp_uri(secret: str, username: str, issuer: str) -> str:
 
 
 def qr_svg(data: str) -> str:
-    """``data`` as a QR code in SVG (scalable, no inline styles: fine under our CSP)."""
+    """``data`` as a QR code: a standalone SVG document (served as image/svg+xml, so it
+    needs its XML namespace, which segno's svg_inline() leaves out)."""
     qr = segno.make(data, error="m")
-    return str(qr.svg_inline(scale=5, border=2, dark="#000", light="#fff"))
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=5, border=2, dark="#000", light="#fff", xmldecl=True)
+    return out.getvalue().decode("utf-8")
 
 
 class TwoFactorService:
