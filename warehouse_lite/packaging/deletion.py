@@ -7,14 +7,14 @@ file storage only once the transaction has committed; if it rolls back, nothing 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from warehouse_lite.packaging.models import File, FilenameRegistry, Project, Release
+from warehouse_lite.packaging.storage import IFileStorage, metadata_path
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -38,25 +38,15 @@ def stored_paths(file: File) -> list[str]:
     """Every storage path that belongs to ``file``: the file and its PEP 658 metadata."""
     paths = [file.path]
     if file.metadata_sha256:
-        paths.append(f"{file.path}.metadata")
+        paths.append(metadata_path(file.path))
     return paths
-
-
-def _file_storage(request: Request) -> Any:
-    # The storage service lives in packaging/storage.py, built in parallel with this module;
-    # until it exists there is nothing stored to remove.
-    try:
-        module = importlib.import_module("warehouse_lite.packaging.storage")
-        return request.find_service(module.IFileStorage)
-    except (ModuleNotFoundError, LookupError):
-        return None
 
 
 def delete_stored_after_commit(request: Request, paths: list[str]) -> None:
     """Delete ``paths`` from the file storage once (and only if) the transaction commits."""
-    storage = _file_storage(request) if paths else None
-    if storage is None:
+    if not paths:
         return
+    storage = request.find_service(IFileStorage)
 
     def remove(committed: bool) -> None:
         if not committed:
