@@ -29,11 +29,19 @@ def wants_json(request: Request) -> bool:
 def api_error(request: Request, status: int, message: str, *, code: str | None = None) -> Response:
     """A response with ``status`` whose reason phrase and body both carry ``message``."""
     exc_class = status_map[status]
-    response = Response(status=f"{status} {_reason(message)}")
+    status_line = f"{status} {_reason(message)}"
+    response = Response(status=status_line)
     if wants_json(request):
         response.content_type = "application/json"
+        # As Pyramid's (and so Warehouse's) JSON errors: "code" is the whole status line, and
+        # it is what `uv publish` prints.
         response.text = json.dumps(
-            {"message": message, "code": code or f"{status} {exc_class.title}", "status": status}
+            {
+                "message": message,
+                "code": code or status_line,
+                "title": exc_class.title,
+                "status": status,
+            }
         )
     else:
         response.content_type = "text/plain"
