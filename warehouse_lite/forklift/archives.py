@@ -71,12 +71,38 @@ def _compare_metadata(filename: str, where: str, data: bytes, meta: ValidatedMet
         )
 
 
+def _dist_info(filename: str, names: list[str], meta: ValidatedMetadata) -> str:
+    """The wheel's top-level .dist-info directory for this project and version.
+
+    Its spelling may differ from the filename's (older tools did not normalize one or the
+    other), so names and versions are compared in their normalized forms.
+    """
+    found = set()
+    for name in names:
+        top, _, rest = name.partition("/")
+        if not top.endswith(".dist-info") or not rest:
+            continue
+        project, _, version = top.removesuffix(".dist-info").rpartition("-")
+        try:
+            if (
+                canonicalize_name(project) == meta.normalized_name
+                and Version(version) == meta.version
+            ):
+                found.add(top)
+        except InvalidVersion:
+            continue
+    if len(found) > 1:
+        raise _invalid(filename, f"it has more than one .dist-info directory ({sorted(found)})")
+    if not found:
+        name_part, version_part = filename.split("-")[:2]
+        return f"{name_part}-{version_part}.dist-info"
+    return found.pop()
+
+
 def inspect_wheel(
     source: BinaryIO, filename: str, archive_size: int, meta: ValidatedMetadata
 ) -> bytes:
     """Check a wheel and return the bytes of its METADATA."""
-    name_part, version_part = filename.split("-")[:2]
-    dist_info = f"{name_part}-{version_part}.dist-info"
     try:
         with zipfile.ZipFile(source) as archive:
             infos = archive.infolist()
@@ -88,6 +114,7 @@ def inspect_wheel(
             for name in names:
                 check_member_name(filename, name)
             _check_expansion(filename, sum(info.file_size for info in infos), archive_size)
+            dist_info = _dist_info(filename, names, meta)
             for required in ("METADATA", "WHEEL"):
                 if f"{dist_info}/{required}" not in names:
                     raise UploadError(

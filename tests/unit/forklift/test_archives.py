@@ -1,0 +1,160 @@
+"""Archive inspection: valid containers, safe member paths, bombs, metadata present and matching."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import zipfile
+
+import pytest
+
+from tests.common.dists import Meta, make_sdist, make_wheel, tar_gz_bytes, zip_bytes
+from warehouse_lite.forklift import archives
+from warehouse_lite.forklift.errors import UploadError
+from warehouse_lite.forklift.metadata import validate_metadata
+
+META = validate_metadata({"metadata_version": "2.4", "name": "sample", "version": "1.0"})
+
+
+def _wheel(dist, filename=None):
+    name = filename or dist.filename
+    return archives.inspect_wheel(io.BytesIO(dist.content), name, len(dist.content), META)
+
+
+def _sdist(data, filename="sample-1.0.tar.gz"):
+    return archives.inspect_sdist(io.BytesIO(data), filename, len(data), META)
+
+
+def test_a_good_wheel_gives_its_metadata():
+    dist = make_wheel()
+    assert _wheel(dist) == dist.metadata
+
+
+def test_a_good_sdist_passes():
+    assert _sdist(make_sdist().content) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../x", "a/../../x", "/abs", "\\windows\\abs", "C:/x", "a\\..\\..\\x", "nul\x00byte", ""],
+)
+def test_unsafe_member_names(name):
+    with pytest.raises(UploadError, match=re.escape("unsafe path")):
+        archives.check_member_name("f.whl", name)
+
+
+@pytest.mark.parametrize("name", ["a/b.py", "a/..b/c", "./a/b", "a..b"])
+def test_safe_member_names(name):
+    archives.check_member_name("f.whl", name)
+
+
+def test_bomb_threshold_is_a_ratio_above_a_floor():
+    archives._check_expansion("f", archives.BOMB_FLOOR, 1)
+    archives._check_expansion("f", 60 * 1024 * 1024, 2 * 1024 * 1024)  # 30x: fine
+    with pytest.raises(UploadError, match=re.escape("compression bomb")):
+        archives._check_expansion("f", archives.BOMB_FLOOR + 1, 1000)
+    with pytest.raises(UploadError, match=re.escape("compression bomb")):
+        archives._check_expansion("f", 51 * 1024 * 1024, 1024 * 1024)
+
+
+def test_duplicate_zip_members_are_refused():
+    dist = make_wheel()
+    with zipfile.ZipFile(io.BytesIO(dist.content)) as archive:
+        members = [(i.filename, archive.read(i)) for i in archive.infolist()]
+    with pytest.warns(UserWarning, match=re.escape("Duplicate name")):
+        data = zip_bytes([*members, ("sample/__init__.py", b"again")])
+    with pytest.raises(UploadError, match=re.escape("duplicate members")):
+        archives.inspect_wheel(io.BytesIO(data), dist.filename, len(data), META)
+
+
+def test_dist_info_spelled_differently_from_the_filename_is_found():
+    dist = make_wheel()
+    # Older tools wrote "Sample-1.0-..." filenames around a "sample-1.0.dist-info".
+    found = archives.inspect_wheel(
+        io.BytesIO(dist.content), "Sample-1.0.0-py3-none-any.whl", len(dist.content), META
+    )
+    assert found == dist.metadata
+
+
+def test_dist_info_of_another_project_does_not_count():
+    dist = make_wheel(
+        members={"other-1.0.dist-info/METADATA": b"x", "other-1.0.dist-info/WHEEL": b"x"},
+        omit=["{dist_info}/METADATA"],
+    )
+    with pytest.raises(
+        UploadError, match=re.escape("does not contain sample-1.0.dist-info/METADATA")
+    ):
+        _wheel(dist)
+
+
+def test_two_dist_info_directories_are_ambiguous():
+    dist = make_wheel(members={"Sample-1.0.0.dist-info/METADATA": b"x"})
+    with pytest.raises(UploadError, match=re.escape("more than one .dist-info")):
+        _wheel(dist)
+
+
+def test_unparseable_metadata_version_is_reported():
+    dist = make_wheel(members={"sample-1.0.dist-info/METADATA": b"Name: sample\nVersion: x.y\n"})
+    with pytest.raises(
+        UploadError, match=re.escape("sample-1.0.dist-info/METADATA cannot be parsed")
+    ):
+        _wheel(dist)
+
+
+def test_stored_uncompressed_wheels_are_fine():
+    dist = make_wheel()
+    with zipfile.ZipFile(io.BytesIO(dist.content)) as archive:
+        members = [(i.filename, archive.read(i)) for i in archive.infolist()]
+    data = zip_bytes(members, compression=zipfile.ZIP_STORED)
+    assert archives.inspect_wheel(io.BytesIO(data), dist.filename, len(data), META) == dist.metadata
+
+
+def _member(name, kind, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = linkname
+    return info
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        (_member("sample-1.0/dev", tarfile.CHRTYPE), "is a device or FIFO"),
+        (_member("sample-1.0/fifo", tarfile.FIFOTYPE), "is a device or FIFO"),
+        (_member("sample-1.0/l", tarfile.SYMTYPE, "/etc/passwd"), "points outside"),
+        (_member("sample-1.0/h", tarfile.LNKTYPE, "../../etc/passwd"), "points outside"),
+    ],
+)
+def test_special_tar_members_are_refused(member, message):
+    data = tar_gz_bytes([("sample-1.0/PKG-INFO", Meta("sample", "1.0").email()), member])
+    with pytest.raises(UploadError, match=message):
+        _sdist(data)
+
+
+def test_links_inside_the_archive_are_fine():
+    data = tar_gz_bytes(
+        [
+            ("sample-1.0/PKG-INFO", Meta("sample", "1.0").email()),
+            _member("sample-1.0/README", tarfile.SYMTYPE, "docs/README.md"),
+        ]
+    )
+    _sdist(data)
+
+
+def test_sdist_pkg_info_must_be_at_the_top_directory():
+    data = tar_gz_bytes([("other-dir/PKG-INFO", Meta("sample", "1.0").email())])
+    with pytest.raises(UploadError, match=re.escape("does not contain sample-1.0/PKG-INFO")):
+        _sdist(data)
+
+
+def test_dot_slash_prefixed_members_are_understood():
+    _sdist(tar_gz_bytes([("./sample-1.0/PKG-INFO", Meta("sample", "1.0").email())]))
+
+
+def test_gzip_that_is_not_a_tar():
+    import gzip
+
+    data = gzip.compress(b"plain text, not a tar archive" * 20)
+    with pytest.raises(UploadError, match=re.escape("not a readable .tar.gz")):
+        _sdist(data)
