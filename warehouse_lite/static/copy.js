@@ -32,7 +32,15 @@
     button.addEventListener("click", function () {
       copy(target.textContent.trim()).then(
         function () { button.textContent = "Copied"; },
-        function () { button.textContent = "Press Ctrl+C"; }
+        function () {
+          // Copying is not allowed here: select the text so the user can copy it by hand.
+          var range = document.createRange();
+          range.selectNodeContents(target);
+          var selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+          button.textContent = "Press Ctrl+C";
+        }
       ).then(function () {
         window.setTimeout(function () { button.textContent = label; }, 2000);
       });
