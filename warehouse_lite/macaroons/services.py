@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pymacaroons
 from pymacaroons.exceptions import MacaroonInvalidSignatureException
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons import caveats as cv
@@ -47,6 +48,10 @@ class InvalidMacaroon(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DuplicateDescription(Exception):
+    """The user already has a token with this description."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,10 @@ class MacaroonService:
         expires: datetime.datetime | None = None,
         projects: Iterable[Project] = (),
     ) -> tuple[str, Macaroon]:
-        """Mint a token; returns (plaintext token, row). The plaintext is never stored."""
+        """Mint a token; returns (plaintext token, row). The plaintext is never stored.
+
+        Raises DuplicateDescription when ``user`` already has a token so described.
+        """
         projects = list(projects)
         row = Macaroon(
             id=uuid.uuid4(),
@@ -162,8 +170,14 @@ class MacaroonService:
             created=utcnow(),
         )
         row.projects = projects
-        self.db.add(row)
-        self.db.flush()
+        try:
+            # A savepoint: a concurrent request that took the same description first costs
+            # this insert only, not the request's transaction.
+            with self.db.begin_nested():
+                self.db.add(row)
+                self.db.flush()
+        except IntegrityError:
+            raise DuplicateDescription(description) from None
         macaroon = pymacaroons.Macaroon(
             location=location,
             identifier=str(row.id),

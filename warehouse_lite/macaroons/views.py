@@ -15,7 +15,7 @@ from warehouse_lite.authnz import Permissions
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons import notify
 from warehouse_lite.macaroons.forms import CreateMacaroonForm, DeleteMacaroonForm
-from warehouse_lite.macaroons.services import MacaroonService
+from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
 from warehouse_lite.packaging.models import Project, Role
 
 if TYPE_CHECKING:
@@ -108,14 +108,20 @@ def create_token(request: Request) -> Any:
         caveats.append(cv.ProjectName(tuple(p.normalized_name for p in form.selected_projects)))
         caveats.append(cv.ProjectID(tuple(str(p.id) for p in form.selected_projects)))
     caveats.append(cv.RequestUser(str(user.id)))
-    raw, macaroon = request.find_service(MacaroonService).create_macaroon(
-        location=settings.domain,
-        user=user,
-        description=form.description.data,
-        caveats=caveats,
-        expires=expires,
-        projects=form.selected_projects,
-    )
+    try:
+        raw, macaroon = request.find_service(MacaroonService).create_macaroon(
+            location=settings.domain,
+            user=user,
+            description=form.description.data,
+            caveats=caveats,
+            expires=expires,
+            projects=form.selected_projects,
+        )
+    except DuplicateDescription:
+        # Another request created a token with this name since the form was validated.
+        form.description.errors = ["You already have a token with this name. Pick another one."]
+        request.response.status = 400
+        return _page(request, create_form=form)
     notify.token_created(request, macaroon)
     # The token is in this response only: never cached, never stored in plain text.
     request.response.headers["Cache-Control"] = "no-store"

@@ -13,6 +13,7 @@ from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import csrf_of, login
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.macaroons.models import Macaroon
+from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import ProjectEvent, RoleName
 
 TOKEN_RE = re.compile(r"pypi-[A-Za-z0-9_-]{40,}")
@@ -250,3 +251,14 @@ def test_project_settings_page_lists_its_tokens_for_owners(app, db) -> None:
     assert "mine for shown" in page.text and "maintainer&#39;s token" in page.text
     assert "account-wide" not in page.text
     assert maintainer.username in page.text
+
+
+def test_concurrent_duplicate_description_is_a_form_error(app, db, monkeypatch) -> None:
+    user = _logged_in(app)
+    mint_token(db, user, description="racing")
+    # The other request's insert lands between our check and our insert.
+    monkeypatch.setattr(MacaroonService, "description_taken", lambda self, user, d: False)
+    response = _create(app, "scope:user", description="racing")
+    assert response.status_code == 400
+    assert "already have a token with this name" in response.text
+    assert _count(db) == 1
