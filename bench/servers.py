@@ -40,7 +40,7 @@ GUNICORN_SHAPE = ["--worker-class", "gthread", "--threads", str(GUNICORN_THREADS
 
 USERNAME = "benchuser"
 PASSWORD = "bench-Pa55word-for-uploads"
-EMAIL = "benchuser@example.invalid"
+EMAIL = "benchuser@example.com"
 
 
 def clean_env() -> dict[str, str]:

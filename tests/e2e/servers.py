@@ -261,7 +261,7 @@ class LiveServer:
                 with urllib.request.urlopen(self.url + "/", timeout=5) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.2)

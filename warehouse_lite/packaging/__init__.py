@@ -19,3 +19,5 @@ def includeme(config: Configurator) -> None:
         config.registry["packaging.page_cache"] = PageCache()
     for module in VIEW_MODULES:
         config.scan(f"warehouse_lite.packaging.{module}")
+    # Cache hits of /simple/ pages answered before the transaction machinery (see module).
+    config.include("warehouse_lite.packaging.simple_fast")

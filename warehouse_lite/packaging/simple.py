@@ -63,6 +63,16 @@ def not_acceptable(request: Request) -> Response:
     return response
 
 
+def index_key(serial: int, content_type: str, prefix: str) -> Hashable:
+    """Cache key of /simple/ rendered at ``serial`` (also used by simple_fast)."""
+    return ("simple-index", serial, content_type, prefix)
+
+
+def detail_key(project_id: Hashable, serial: int, content_type: str, files_prefix: str) -> Hashable:
+    """Cache key of a project's page rendered at ``serial`` (also used by simple_fast)."""
+    return ("simple", project_id, serial, content_type, files_prefix)
+
+
 def page_cache(request: Request) -> PageCache:
     return request.registry["packaging.page_cache"]
 
@@ -111,9 +121,7 @@ def simple_index(request: Request) -> Response:
             return simple_render.index_json(projects, serial)
         return simple_render.index_html(projects, prefix)
 
-    page = cached_page(
-        request, ("simple-index", serial, content_type, prefix), content_type, render
-    )
+    page = cached_page(request, index_key(serial, content_type, prefix), content_type, render)
     return page_response(request, page, serial)
 
 
@@ -142,6 +150,6 @@ def simple_detail(request: Request) -> Response:
             return simple_render.project_json(data)
         return simple_render.project_html(data)
 
-    key = ("simple", project.id, project.last_serial, content_type, files_prefix)
+    key = detail_key(project.id, project.last_serial, content_type, files_prefix)
     page = cached_page(request, key, content_type, render)
     return page_response(request, page, project.last_serial)
