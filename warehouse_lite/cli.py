@@ -159,6 +159,11 @@ def shell() -> None:
     code.interact(banner="warehouse_lite shell: settings, db, User, Email", local=namespace)
 
 
+from warehouse_lite.admin.cli import admin as _admin_commands  # noqa: E402
+
+main.add_command(_admin_commands)
+
+
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("WAREHOUSE_ENV", "development")
     main()

@@ -31,6 +31,7 @@ INCLUDES = [
     "warehouse_lite.packaging.pages",
     "warehouse_lite.packaging",
     "warehouse_lite.forklift",
+    "warehouse_lite.admin",
     "warehouse_lite.email.outbox",
 ]
 

@@ -59,6 +59,16 @@ ROUTES: list[tuple[str, str]] = [
     ("packaging.release", "/project/{name}/{version}/"),
     ("packaging.file", "/packages/{path:.*}"),
     ("search", "/search/"),
+    # administration (admins with a second factor, browser session only)
+    ("admin.index", "/admin/"),
+    ("admin.actions", "/admin/actions/"),
+    ("admin.user", "/admin/user/{username}/"),
+    ("admin.user.disable", "/admin/user/{username}/disable"),
+    ("admin.user.enable", "/admin/user/{username}/enable"),
+    ("admin.user.reset-2fa", "/admin/user/{username}/reset-2fa"),
+    ("admin.user.revoke-tokens", "/admin/user/{username}/revoke-tokens"),
+    ("admin.project", "/admin/project/{project_name}/"),
+    ("admin.project.remove", "/admin/project/{project_name}/remove"),
     # secret scanning
     ("secrets.disclose-token", "/_/secrets/disclose-token"),
     # development mail outbox (only mounted in development)
