@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,8 +115,6 @@ class WebAuthnService:
 
     def get(self, user: User, credential_row_id: str | None) -> WebAuthnCredential | None:
         """The user's key with that row id (another user's key is None, like a missing one)."""
-        import uuid
-
         try:
             key = uuid.UUID(str(credential_row_id))
         except ValueError:
