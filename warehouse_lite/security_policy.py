@@ -74,13 +74,24 @@ class SubPolicy(Protocol):
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]: ...
 
 
+def _attempt_key(request: Request, name: str) -> str:
+    # pyramid_retry runs a retried request again with the same environ: what one attempt
+    # computed (ORM objects of its rolled-back session) must not leak into the next attempt.
+    return f"warehouse_lite.{name}.{request.environ.get('retry.attempt', 0)}"
+
+
+def forget_cached_identity(request: Request) -> None:
+    """Drop the identity computed for this request (after a login changes who it is)."""
+    request.environ.pop(_attempt_key(request, "identity"), None)
+
+
 def set_auth_failure(request: Request, message: str) -> None:
     """Remember why credentials that were offered were refused, for the 401/403 response."""
-    request.environ["warehouse_lite.auth_failure"] = message
+    request.environ[_attempt_key(request, "auth_failure")] = message
 
 
 def auth_failure(request: Request) -> str | None:
-    return request.environ.get("warehouse_lite.auth_failure")
+    return request.environ.get(_attempt_key(request, "auth_failure"))
 
 
 class MultiSecurityPolicy:
@@ -91,7 +102,7 @@ class MultiSecurityPolicy:
         self._acl = ACLHelper()
 
     def _identify(self, request: Request) -> tuple[UserIdentity, SubPolicy] | None:
-        cache_key = "warehouse_lite.identity"
+        cache_key = _attempt_key(request, "identity")
         if cache_key not in request.environ:
             found = None
             for policy in self.policies:
@@ -129,7 +140,7 @@ class MultiSecurityPolicy:
         return headers
 
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
-        request.environ.pop("warehouse_lite.identity", None)
+        forget_cached_identity(request)
         headers: list[tuple[str, str]] = []
         for policy in self.policies:
             headers.extend(policy.forget(request, **kw))

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.events import record_event
+from warehouse_lite.security_policy import forget_cached_identity
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -45,7 +46,7 @@ def complete_login(
     session[SESSION_USER_KEY] = str(user.id)
     session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
     session.new_csrf_token()
-    request.environ.pop("warehouse_lite.identity", None)
+    forget_cached_identity(request)
     request.find_service(UserService).record_login(user)
     record_event(request, user, "account:login:success", method=method)
     rate_limits = request.registry["ratelimits"]
