@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyotp
@@ -237,3 +238,27 @@ def test_two_factor_user_must_upload_with_a_token(
     output = _out(result)
     assert "403" in output and "two-factor authentication enabled" in output
     assert f"{base}/manage/account/token/" in output
+
+
+def test_concurrent_uploads_with_one_token(live_server: LiveServer, owner: str) -> None:
+    """Uploads with the same token in parallel all succeed (the token row is never locked by
+    an upload's transaction) and its last use is recorded."""
+    base = live_server.url
+    browser = _login(base, owner)
+    raw = _create_token(base, browser, "parallel", "scope:user")
+
+    def send(index: int) -> int:
+        filename, content, fields = sdist(f"{owner}-par-{index}", "1.0")
+        response = requests.post(
+            f"{base}/legacy/",
+            data=fields,
+            files={"content": (filename, content, "application/octet-stream")},
+            auth=("__token__", raw),
+            timeout=60,
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(send, range(16)))
+    assert statuses == [200] * 16
+    _macaroon_id(live_server, owner, "parallel")  # asserts last_used is set
