@@ -81,6 +81,10 @@ class Settings:
     )
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     secure_cookies: bool | None = field(default=None, metadata=_env("SECURE_COOKIES"))
+    # Leaked-token reports (POST /_/secrets/disclose-token, GitHub secret-scanning format): the
+    # reporter's ECDSA P-256 public keys, inline as GitHub publishes them
+    # ({"public_keys": [{"key_identifier": ..., "key": "<PEM>"}]}) or fetched from a URL.
+    # Neither set: the endpoint answers 503.
     token_disclosure_keys_url: str = field(default="", metadata=_env("TOKEN_DISCLOSURE_KEYS_URL"))
     token_disclosure_keys: str = field(default="", metadata=_env("TOKEN_DISCLOSURE_KEYS"))
 
