@@ -167,7 +167,7 @@ def _log(
     name: str,
     target_id: uuid.UUID | None,
     reason: str,
-    **details: Any,
+    details: dict[str, Any] | None = None,
 ) -> AdminAction:
     entry = AdminAction(
         admin_username=actor.username,
@@ -178,7 +178,7 @@ def _log(
         target_name=name,
         target_id=target_id,
         reason=reason,
-        details=details,
+        details=details or {},
     )
     request.db.add(entry)
     request.db.flush()
@@ -264,7 +264,7 @@ def reset_two_factor(request: Request, actor: Actor, user: User, reason: str) ->
         name=user.username,
         target_id=user.id,
         reason=reason,
-        removed=removed,
+        details={"removed": removed},
     )
     send_email(
         request,
@@ -311,7 +311,7 @@ def revoke_tokens(request: Request, actor: Actor, user: User, reason: str) -> li
         name=user.username,
         target_id=user.id,
         reason=reason,
-        tokens=names,
+        details={"tokens": names},
     )
     send_email(
         request,
@@ -356,7 +356,7 @@ def remove_project(request: Request, actor: Actor, project: Project, reason: str
         name=project.normalized_name,
         target_id=project.id,
         reason=reason,
-        **summary,
+        details=summary,
     )
     email_owners(
         request,
