@@ -75,8 +75,14 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
             )
             response.headers["WWW-Authenticate"] = 'Basic realm="Upload"'
             return response
-        reason = denial_message(exc) or "You are not allowed to do that."
-        return api_error(request, 403, reason)
+        reason = denial_message(exc)
+        if reason is None and request.identity is None and not is_upload_route(request):
+            # Basic credentials that are not a token only count on the upload API.
+            reason = (
+                "Username and password over HTTP are only accepted for uploads; "
+                "log in through the website instead."
+            )
+        return api_error(request, 403, reason or "You are not allowed to do that.")
     if request.identity is None:
         login = request.route_path("accounts.login", _query={"next": request.path_qs})
         return HTTPSeeOther(login)

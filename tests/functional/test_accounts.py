@@ -178,3 +178,12 @@ def test_registration_race_is_a_form_error_not_a_500(app, db, monkeypatch):
     assert response.status_code == 400
     assert "just taken" in response.text
     assert db.scalar(select(func.count()).select_from(User).where(func.lower(User.username) == "racer")) == 1
+
+
+def test_basic_password_on_a_web_page_says_it_is_for_uploads(app, db):
+    UserFactory(username="basic-user")
+    response = app.get(
+        "/manage/account/", headers={"Authorization": "Basic YmFzaWMtdXNlcjp4"}, status=403
+    )
+    assert "only accepted for uploads" in response.text
+    assert "only accepted for uploads" in response.status
