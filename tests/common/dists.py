@@ -10,6 +10,7 @@ unless a test overrides one side (``form_overrides``) or breaks the archive on p
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import tarfile
@@ -134,8 +135,9 @@ def zip_bytes(
 
 
 def tar_gz_bytes(members: Iterable[tuple[str, bytes] | tarfile.TarInfo]) -> bytes:
+    """A gzipped tar of ``members``; the same members always give the same bytes."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for member in members:
             if isinstance(member, tarfile.TarInfo):
                 archive.addfile(member)
@@ -146,7 +148,7 @@ def tar_gz_bytes(members: Iterable[tuple[str, bytes] | tarfile.TarInfo]) -> byte
             info.mtime = 1577836800
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def make_wheel(

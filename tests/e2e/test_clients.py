@@ -286,14 +286,67 @@ def test_uv_installs_a_yanked_release_only_when_pinned(published):
     assert version_of(python, "wl_e2e_base") == "1.0"
 
 
-def test_a_bad_upload_through_twine_shows_the_servers_message(published, tmp_path):
-    bogus = tmp_path / "wl_e2e_base-3.0-py3-none-any.whl"
-    bogus.write_bytes(b"not a zip file")
-    result = subprocess.run(
+def _twine_upload(published, *files: Path, password: str = PASSWORD):
+    return subprocess.run(
         [str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", published["legacy"], "-u", USER, "-p", "wrong password",
-         str(published["root"] / "base-1.0" / "dist" / "wl_e2e_base-1.0.tar.gz")],
+         "--repository-url", published["legacy"], "-u", USER, "-p", password,
+         *map(str, files)],
         env=published["env"], capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+
+
+def test_twine_shows_why_the_server_refused(published, tmp_path):
+    sdist = published["root"] / "base-1.0" / "dist" / "wl_e2e_base-1.0.tar.gz"
+    result = _twine_upload(published, sdist, password="wrong password")
     assert result.returncode != 0
     assert "Invalid or non-existent authentication information" in result.stdout + result.stderr
+
+    # Same filename, other bytes: refused with the existing file's hash.
+    changed = base_project(tmp_path, "1.0")
+    (changed / "README.md").write_text("# changed\n")
+    env = published["env"]
+    run(sys.executable, "-m", "build", "--no-isolation", "--sdist", "--outdir", changed / "dist",
+        changed, env=env)  # fmt: skip
+    result = _twine_upload(published, changed / "dist" / "wl_e2e_base-1.0.tar.gz")
+    assert result.returncode != 0
+    assert "File already exists ('wl_e2e_base-1.0.tar.gz', with sha256 hash" in (
+        result.stdout + result.stderr
+    )
+
+
+def test_concurrent_first_uploads_of_a_new_project(live_server: LiveServer, published):
+    """CI often uploads the sdist and the wheel of a brand-new project at the same moment:
+    both must succeed, as one project with one owner."""
+    import base64
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.common.dists import make_sdist, make_wheel
+
+    auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+    def post(dist):
+        return requests.post(
+            published["legacy"],
+            data=dist.fields,
+            files={"content": (dist.filename, dist.content)},
+            headers={"Authorization": auth},
+            timeout=60,
+        )
+
+    for i in range(4):
+        name = f"wl-race-{i}"
+        dists = [make_wheel(name, "1.0"), make_sdist(name, "1.0")]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            responses = list(pool.map(post, dists))
+        assert [r.status_code for r in responses] == [200, 200], [r.reason for r in responses]
+        files = simple_json(published["index"] + f"{name}/")["files"]
+        assert sorted(f["filename"] for f in files) == sorted(d.filename for d in dists)
+    with psycopg.connect(live_server.db_url.replace("+psycopg", "", 1)) as conn:
+        owners = conn.execute(
+            "SELECT p.normalized_name, count(r.id) FROM projects p JOIN roles r "
+            "ON r.project_id = p.id WHERE p.normalized_name LIKE 'wl-race-%' "
+            "GROUP BY p.normalized_name"
+        ).fetchall()
+    assert sorted(owners) == [(f"wl-race-{i}", 1) for i in range(4)]

@@ -9,6 +9,7 @@ continues with the winner's project (subject to the permission check like any up
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from warehouse_lite.forklift.digests import FileDigests
     from warehouse_lite.forklift.metadata import ValidatedMetadata
 
+log = logging.getLogger(__name__)
+
 
 def find_project(db: Session, normalized_name: str) -> Project | None:
     """The project with this PEP 503 name, its row locked for the rest of the transaction."""
@@ -52,6 +55,7 @@ def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
             db.add(project)
             db.flush()
     except IntegrityError:
+        log.info("project %s was created by a concurrent upload", meta.normalized_name)
         return None
     db.add(Role(user=user, project=project, role_name=RoleName.OWNER))
     record_journal(request, project, "create")
