@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.servers import LiveServer, text_of
 
@@ -60,8 +61,6 @@ def totp_code(secret: str, at: float) -> str:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -88,9 +87,10 @@ def _mail(live_server: LiveServer, subject: str) -> str:
     return text_of(message)
 
 
-def _log_out(page: Any) -> None:
+def _log_out(page: Any, base: str) -> None:
     page.get_by_role("button", name=re.compile(r"^Log out")).click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(f"{base}/")  # the home page, not just any URL ending in "/"
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
 
 def _password_step(page: Any, base: str) -> None:
@@ -129,7 +129,7 @@ def test_two_factor_in_chromium(live_server: LiveServer, page: Any) -> None:
     assert "Generate recovery codes" in page.inner_text("#two-factor")
     assert "Authentication application" in _mail(live_server, "Two-factor method added")
 
-    _log_out(page)
+    _log_out(page, base)
     _password_step(page, base)
     # The code of the step the enrollment used is spent (replay protection), so use the
     # next step's code: the server accepts one step of drift.
@@ -165,7 +165,7 @@ def test_two_factor_in_chromium(live_server: LiveServer, page: Any) -> None:
         live_server.mailbox.to(EMAIL, 'security key "Virtual key"')["Subject"]
     )
 
-    _log_out(page)
+    _log_out(page, base)
     _password_step(page, base)
     page.get_by_role("button", name="Use your security key").click()
     page.wait_for_url(f"{base}/manage/account/")
@@ -175,11 +175,12 @@ def test_two_factor_in_chromium(live_server: LiveServer, page: Any) -> None:
     page.goto(f"{base}/manage/account/recovery-codes/generate")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Generate recovery codes").click()
+    # The codes come back on the same URL: wait for them rather than for a navigation.
+    expect(page.locator("#recovery-codes li")).to_have_count(8)
     codes = page.locator("#recovery-codes li").all_inner_texts()
-    assert len(codes) == 8
     assert "8 new recovery codes" in _mail(live_server, "New recovery codes were generated")
 
-    _log_out(page)
+    _log_out(page, base)
     _password_step(page, base)
     page.get_by_role("link", name="Log in with a recovery code").click()
     page.wait_for_url(f"{base}/account/recovery-code/")
@@ -191,11 +192,11 @@ def test_two_factor_in_chromium(live_server: LiveServer, page: Any) -> None:
     assert "7 recovery codes remain" in _mail(live_server, "A recovery code was used")
 
     # The same code a second time is refused, and the browser stays logged out.
-    _log_out(page)
+    _log_out(page, base)
     _password_step(page, base)
     page.goto(f"{base}/account/recovery-code/")
     page.fill("#recovery_code_value", codes[0].strip())
     page.get_by_role("button", name="Verify").click()
-    assert "already used" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("already used")
     page.goto(f"{base}/manage/account/")
     assert page.url.startswith(f"{base}/account/two-factor/")
