@@ -39,7 +39,12 @@ def legacy_upload(request: Request) -> Response:
     if (request.content_length or 0) > max_size + FORM_OVERHEAD:
         # Refuse before parsing a body far larger than any allowed file.
         raise UploadError(f"File too large: the limit is {human_size(max_size)} per file.", 413)
-    action = request.POST.get(":action")
+    try:
+        post = request.POST
+    except (ValueError, UnicodeDecodeError, OSError):
+        # WebOb/cgi give up on a malformed body (e.g. multipart without a boundary).
+        raise UploadError("The request body is not a valid multipart/form-data upload.") from None
+    action = post.get(":action")
     if action == "file_upload":
         return file_upload(request)
     if action in GONE:

@@ -207,3 +207,17 @@ def test_file_with_same_content_but_other_name_is_refused(app, db, storage_dir):
     renamed = with_content(dist, dist.content, filename="sample-1.0-py2.py3-none-any.whl")
     response = upload(app, renamed, auth=basic_auth("alice"), status=400)
     assert "same content was uploaded as 'sample-1.0-py3-none-any.whl'" in response.status
+
+
+def test_malformed_bodies_are_400_not_500(app, db, storage_dir):
+    UserFactory(username="alice")
+    auth = basic_auth("alice")
+    for content_type, body in [
+        ("multipart/form-data", b"no boundary given"),
+        ("multipart/form-data; boundary=XX", b"garbage without parts"),
+        ("application/json", b'{":action": "file_upload"}'),
+    ]:
+        response = app.post(
+            "/legacy/", body, headers={**auth, "Content-Type": content_type}, status=400
+        )
+        assert "multipart" in response.status or "Missing :action" in response.status
