@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_actions")),
     )
     with op.batch_alter_table("admin_actions", schema=None) as batch_op:
-        batch_op.create_index("ix_admin_actions_target", ["target_kind", "target_name"], unique=False)
+        batch_op.create_index(
+            "ix_admin_actions_target", ["target_kind", "target_name"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_admin_actions_time"), ["time"], unique=False)
 
 
