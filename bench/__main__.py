@@ -75,6 +75,75 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+NOTES = [
+    "Every server runs alone on the machine while it is measured, started fresh on an empty "
+    "store; the load generator, the clients and the server share the same 2 cores, as they "
+    "would on a small self-hosted box.",
+    "pypiserver is given the same gunicorn shape as warehouse_lite (its Docker image runs one "
+    "gevent worker; started that way here it mixed up concurrent uploads: twine sent one file "
+    "and was told another already existed). devpi-server has only its own server; it runs with "
+    "default threads, --offline-mode and a non-volatile index without bases.",
+    "warehouse_lite uploads with an account-wide API token over HTTP Basic, with all of its "
+    "validation on (metadata, archive contents, README rendering, digests), stores the file "
+    "and its METADATA with fsync, and commits rows, journal and events in one transaction.",
+    "The simple-page rows hit the page caches of all three servers: pages are rendered at most "
+    "once per worker per change. warehouse_lite answers a cached page after one autocommit "
+    "query of the project's serial (warehouse_lite/packaging/simple_fast.py).",
+    "Scale rows: the 10,000 projects are inserted with SQL (bench/seed.py); the 2,000 files of "
+    "one project are real uploads (raw multipart POSTs on keep-alive connections, 4 at a "
+    "time), and the 10th / 2,000th upload figures are the median of the 5 sequential uploads "
+    "ending there, so twine's start-up is not part of them.",
+    "Ratios are only comparable within one run: other work on the machine moves every figure. "
+    "The load averages above say how busy it was.",
+]
+
+
+def preflight(database: str, chosen: list[str]) -> str | None:
+    """A clear message when something the run needs is missing, before anything starts."""
+    if "warehouse_lite" in chosen:
+        from sqlalchemy import create_engine, text
+
+        url = database.replace("postgresql://", "postgresql+psycopg://", 1)
+        try:
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:
+            return (
+                f"PostgreSQL is not reachable at {database} ({exc.__class__.__name__}). "
+                "Start it (bin/system-deps does) or set BENCH_DATABASE to an admin URL."
+            )
+        if not shutil.which("redis-server"):
+            return "redis-server is not installed (bin/system-deps installs it)."
+    if not shutil.which("wrk"):
+        print("wrk not found: using the Python load generator (apt-get install wrk)")
+    return None
+
+
+def tool_versions(peer_bin: Path, database: str) -> dict[str, str]:
+    from sqlalchemy import create_engine, text
+
+    versions = {
+        "twine": report.tool_version([str(compare.clients.TWINE), "--version"])
+        .removeprefix("twine version ")
+        .split(" (")[0],
+        "pip": servers.package_version(peer_bin, "pip"),
+        "wrk": report.tool_version(["wrk", "-v"]).split(" Copyright")[0].removeprefix("wrk "),
+        "Redis": report.tool_version(["redis-server", "--version"])
+        .split(" sha=")[0]
+        .removeprefix("Redis server v="),
+    }
+    try:
+        engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as conn:
+            versions["PostgreSQL"] = str(conn.execute(text("SHOW server_version")).scalar())
+        engine.dispose()
+    except Exception:
+        versions["PostgreSQL"] = "unknown"
+    return versions
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     chosen = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -83,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown server(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    problem = preflight(args.database, chosen)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     command = (
         "make bench"
         if not argv and len(sys.argv) == 1
@@ -143,33 +217,40 @@ def main(argv: list[str] | None = None) -> int:
                 index, live.db_url, config, lambda t: print(f"[scale] {t}", flush=True)
             )
 
-    versions["twine"] = report.tool_version([str(compare.clients.TWINE), "--version"]).split(" (")[
-        0
-    ]
-    versions["pip"] = servers.package_version(peer_bin, "pip")
-    versions["wrk"] = report.tool_version(["wrk", "-v"]).split(" Copyright")[0]
-    versions["PostgreSQL"] = report.tool_version(["psql", "--version"])
-    versions["Redis"] = report.tool_version(["redis-server", "--version"]).split(" sha=")[0]
+    versions.update(tool_versions(peer_bin, args.database))
     elapsed = time.perf_counter() - started
+    load_end = os.getloadavg()[0]
     rendered = report.render(
         report.Report(
             ours="warehouse_lite",
-            peers=[p for p in ("pypiserver", "devpi-server") if p in results],
+            peers=[p for p in ALL_SERVERS[1:] if p in results],
             results=results,
             scale=scale,
             versions=versions,
             shapes=shapes,
             settings={
                 "Workload": f"{args.projects} projects x (wheel + sdist) per upload round, "
-                f"two rounds (sequential, {UPLOADERS} concurrent twine processes)",
-                "Load": f"{args.connections} connections, {args.seconds:g}s per measurement "
-                "after a 2s warm-up, Accept: text/html",
-                "Scale": f"{args.scale_projects} projects, {args.scale_files} files"
+                f"two rounds: one twine process uploading its {2 * args.projects} files one "
+                f"after the other, then {UPLOADERS} twine processes at once on another "
+                f"{args.projects} projects",
+                "Load": f"{args.connections} connections (wrk, 2 threads), {args.seconds:g}s per "
+                "measurement after a 2s warm-up, `Accept: text/html`, cycling over every "
+                "project page",
+                "Scale": f"{args.scale_projects:,} projects, {args.scale_files:,} files"
                 if scale
                 else "skipped",
+                "Machine load (1-min load average) at start / end": f"{load_start:.2f} / "
+                f"{load_end:.2f}",
                 "Run time": f"{elapsed / 60:.1f} minutes",
             },
             command=command,
+            labels={
+                "install": str(len(workload.install)),
+                "few": "10",
+                "many": f"{args.scale_projects:,}",
+                "files": f"{args.scale_files:,}",
+            },
+            notes=NOTES,
         )
     )
     print()

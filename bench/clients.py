@@ -75,6 +75,30 @@ def twine_concurrent(index: Index, groups: list[list[Path]]) -> Timing:
     return Timing(sum(len(g) for g in groups), seconds)
 
 
+def verify_uploads(index: Index, projects: list[str], files_each: int) -> None:
+    """Every project's simple page lists its files: the uploads really happened."""
+    parts = urlsplit(index.base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
+    try:
+        for project in projects:
+            conn.request("GET", index.simple_path(project), headers={"Accept": "text/html"})
+            response = conn.getresponse()
+            body = response.read().decode()
+            links = body.count("<a ")
+            if response.status != 200 or links != files_each:
+                raise RuntimeError(
+                    f"{index.name}: /simple/{project}/ answered {response.status} with "
+                    f"{links} links, expected {files_each}"
+                )
+            if response.will_close:
+                conn.close()
+                conn = http.client.HTTPConnection(
+                    parts.hostname or "127.0.0.1", parts.port or 80, timeout=30
+                )
+    finally:
+        conn.close()
+
+
 def pip_install(index: Index, peer_bin: Path, projects: list[str], work: Path) -> Timing:
     """``pip install --index-url`` of ``projects`` into a new, empty virtualenv (no cache)."""
     target = work / f"pip-target-{index.name}"

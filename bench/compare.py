@@ -62,6 +62,8 @@ def measure(index: Index, workload: Workload, peer_bin: Path, work: Path) -> dic
     results["upload_par_s"], results["upload_par_rate"] = timing.seconds, timing.per_second
     say(f"twine x{len(workload.concurrent)}: {timing.count} files in {timing.seconds:.2f}s")
 
+    clients.verify_uploads(index, workload.projects, files_each=2)
+
     paths = [index.simple_path(p) for p in workload.projects]
     result = load(index.base_url, paths, connections=workload.connections, seconds=workload.seconds)
     _record(results, "detail", result)

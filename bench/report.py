@@ -29,33 +29,46 @@ COMPARISON: list[Metric] = [
     Metric("index_rps", "/simple/ throughput", "req/s", True, "{:.0f}"),
     Metric("index_p50", "/simple/ p50 latency", "ms", False, "{:.2f}"),
     Metric("index_p99", "/simple/ p99 latency", "ms", False, "{:.2f}"),
-    Metric("pip_s", "pip install of 10 projects: wall time", "s", False, "{:.2f}"),
+    Metric("pip_s", "pip install of {install} projects: wall time", "s", False, "{:.2f}"),
 ]
 
 SCALE: list[tuple[str, str, str, str]] = [
-    # (label, key small, key large, unit)
-    ("/simple/<project>/ p50, 10 vs 10,000 projects", "few_detail_p50", "many_detail_p50", "ms"),
-    ("/simple/<project>/ p99, 10 vs 10,000 projects", "few_detail_p99", "many_detail_p99", "ms"),
+    # (label, key of the small case, key of the large case, unit); {few} {many} {files} are
+    # filled in from the run's settings.
+    ("/simple/<project>/ p50, {few} vs {many} projects", "few_detail_p50", "many_detail_p50", "ms"),
+    ("/simple/<project>/ p99, {few} vs {many} projects", "few_detail_p99", "many_detail_p99", "ms"),
     (
-        "/simple/<project>/ req/s, 10 vs 10,000 projects",
+        "/simple/<project>/ throughput, {few} vs {many} projects",
         "few_detail_rps",
         "many_detail_rps",
         "req/s",
     ),
-    ("/simple/ p50, 10 vs 10,000 projects", "few_index_p50", "many_index_p50", "ms"),
+    ("/simple/ p50, {few} vs {many} projects", "few_index_p50", "many_index_p50", "ms"),
+    ("/simple/ p99, {few} vs {many} projects", "few_index_p99", "many_index_p99", "ms"),
     (
-        "/simple/<project>/ p50, 10 vs 2,000 files",
+        "/simple/<project>/ p50, 10 vs {files} files",
         "files10_detail_p50",
         "files2000_detail_p50",
         "ms",
     ),
     (
-        "/simple/<project>/ p99, 10 vs 2,000 files",
+        "/simple/<project>/ p99, 10 vs {files} files",
         "files10_detail_p99",
         "files2000_detail_p99",
         "ms",
     ),
-    ("upload of the 10th vs the 2,000th file", "upload_10th_ms", "upload_2000th_ms", "ms"),
+    (
+        "/simple/<project>/ throughput, 10 vs {files} files",
+        "files10_detail_rps",
+        "files2000_detail_rps",
+        "req/s",
+    ),
+    (
+        "upload of the 10th vs the {files}th file (median of 5)",
+        "upload_10th_ms",
+        "upload_2000th_ms",
+        "ms",
+    ),
 ]
 
 
@@ -69,6 +82,7 @@ class Report:
     shapes: dict[str, str]
     settings: dict[str, str]
     command: str
+    labels: dict[str, str] = field(default_factory=dict)  # values for {install}, {few}, ...
     notes: list[str] = field(default_factory=list)
 
 
@@ -141,7 +155,7 @@ def render(report: Report) -> str:
     ours = report.results.get(report.ours, {})
     for metric in COMPARISON:
         row = [
-            f"{metric.label} ({metric.unit})",
+            f"{metric.label.format(**report.labels)} ({metric.unit})",
             "higher" if metric.higher_is_better else "lower",
             _fmt(metric, ours.get(metric.key)),
         ]
@@ -161,7 +175,7 @@ def render(report: Report) -> str:
                 continue
             fmt = "{:.0f}" if unit == "req/s" else "{:.2f}"
             add(
-                f"| {label} ({unit}) | "
+                f"| {label.format(**report.labels)} ({unit}) | "
                 f"{'n/a' if small is None else fmt.format(small)} | "
                 f"{'n/a' if large is None else fmt.format(large)} | "
                 f"{_ratio(large, small)} |"

@@ -63,8 +63,9 @@ def run(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 
         check=False,
     )
     if result.returncode != 0:
+        shown = " ".join(args[:6]) + (" ..." if len(args) > 6 else "")
         raise RuntimeError(
-            f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            f"{shown} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return result.stdout
 
@@ -121,7 +122,12 @@ class Index:
 
 @contextlib.contextmanager
 def pypiserver(bin_dir: Path, work: Path) -> Iterator[Index]:
-    """pypiserver behind gunicorn (its documented production server), htpasswd for uploads."""
+    """pypiserver under gunicorn in warehouse_lite's shape, htpasswd-protected uploads.
+
+    Its Docker image runs one gevent worker instead. Started that way here, it mixed up
+    concurrent uploads (twine sent one file and was told another one already existed), so the
+    benchmark gives it gthread workers like ours, which also lets it use both cores.
+    """
     packages = work / "pypiserver-packages"
     packages.mkdir(parents=True)
     htpasswd = work / "pypiserver.htpasswd"
@@ -172,7 +178,7 @@ def pypiserver(bin_dir: Path, work: Path) -> Iterator[Index]:
             username=USERNAME,
             password=PASSWORD,
             shape=f"gunicorn {GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} threads, "
-            "cached-dir backend",
+            "cached-dir backend (pypiserver[cache])",
             processes=[proc],
         )
     finally:
