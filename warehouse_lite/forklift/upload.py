@@ -16,7 +16,7 @@ from pyramid.response import Response
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.forklift import archives, records
 from warehouse_lite.forklift.description import render_description
-from warehouse_lite.forklift.digests import check_digests, hash_file
+from warehouse_lite.forklift.digests import FileDigests, check_digests, hash_file
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.filenames import check_filename
 from warehouse_lite.forklift.form import UploadForm, parse_upload_form
@@ -64,6 +64,17 @@ def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
     return project
 
 
+def _check_duplicate(request: Request, form: UploadForm, digests: FileDigests) -> Response | None:
+    """A 200 "nothing changed" for a re-upload of the same file; UploadError when its name or
+    content is taken (now, or by a deleted file); None for a new file."""
+    existing = records.existing_file(request.db, form.filename, digests)
+    if records.is_same_upload(existing, form.filename, digests):
+        return _ok(f"{form.filename} was already uploaded; nothing changed.")
+    help_url = request.route_url("help", _anchor="file-name-reuse")
+    records.check_not_reused(request.db, existing, form.filename, digests, help_url)
+    return None
+
+
 def _inspect(form: UploadForm, size: int, meta: ValidatedMetadata) -> bytes | None:
     if form.filetype == "bdist_wheel":
         return archives.inspect_wheel(form.content, form.filename, size, meta)
@@ -89,11 +100,8 @@ def file_upload(request: Request) -> Response:
 
     digests = hash_file(form.content, settings.max_file_size)
     check_digests(form.digests, digests)
-    existing = records.existing_file(request.db, form.filename, digests)
-    if records.is_same_upload(existing, form.filename, digests):
-        return _ok(f"{form.filename} was already uploaded; nothing changed.")
-    help_url = request.route_url("help", _anchor="file-name-reuse")
-    records.check_not_reused(request.db, existing, form.filename, digests, help_url)
+    if (already := _check_duplicate(request, form, digests)) is not None:
+        return already
     rendered = render_description(
         form.raw.get("description"), form.raw.get("description_content_type")
     )
@@ -101,6 +109,11 @@ def file_upload(request: Request) -> Response:
 
     if project is None:
         project = _create_project(request, meta)
+        # A concurrent first upload may have created the project (and committed this very
+        # file, or another with its name) while we were checking: look again now that we
+        # hold the project's row lock.
+        if (already := _check_duplicate(request, form, digests)) is not None:
+            return already
     release = records.get_or_create_release(request, project, meta, rendered)
     records.check_release_limits(
         release, project, form.filetype, digests.size, settings.max_project_size

@@ -188,6 +188,22 @@ class MacaroonService:
             macaroon.add_first_party_caveat(cv.serialize(caveat))
         return TOKEN_PREFIX + macaroon.serialize(), row
 
+    def hold(self, macaroon_id: uuid.UUID) -> bool:
+        """Lock the token's row against revocation until this transaction ends; False when
+        it is already gone.
+
+        A KEY SHARE lock: a revocation (DELETE) waits for the transactions that use the token
+        to end, and any that start after it see no row, so nothing done with a token commits
+        after its revocation did. It does not conflict with other users of the token nor with
+        record_use()'s UPDATE of last_used. (SQLite serialises every transaction anyway.)
+        """
+        found = self.db.scalar(
+            select(Macaroon.id)
+            .where(Macaroon.id == macaroon_id)
+            .with_for_update(read=True, key_share=True)
+        )
+        return found is not None
+
     def delete_macaroon(self, macaroon: Macaroon) -> None:
         self.db.delete(macaroon)
         self.db.flush()

@@ -1,0 +1,84 @@
+"""Reliability tests: concurrency and faults against real servers, hostile input, backups.
+
+The server tests share one PostgreSQL cluster of their own (tests may restart it) and one
+LiveServer with 4 gunicorn workers on it. Every test prints the figure it proves; the terminal
+summary repeats them (see tests/common/figures.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.common import figures
+from tests.e2e.servers import LiveServer
+from tests.reliability.live import dispose_engines
+from tests.reliability.pgcluster import PostgresCluster
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Call with the line this test proves, e.g. "uploads raced: 16, files lost: 0"."""
+    return lambda line: figures.record(request.node.nodeid, line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures.summary(terminalreporter, "tests/reliability", "reliability figures")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL cluster; commit timestamps on, so tests can order commits."""
+    try:
+        cluster = PostgresCluster(settings={"track_commit_timestamp": "on"})
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def create_database(cluster: PostgresCluster) -> str:
+    name = f"wl_rel_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        cluster.admin_url.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/{name}"
+
+
+@pytest.fixture(scope="session")
+def live(
+    pg_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """gunicorn with 4 workers on the private cluster, its own Redis, Celery and SMTP."""
+    work_dir = Path(tmp_path_factory.mktemp("reliability-live"))
+    server = LiveServer(create_database(pg_cluster), work_dir, workers=4)
+    try:
+        server.start()
+        yield server
+    except Exception:
+        print(server.logs())
+        raise
+    finally:
+        server.stop()
+        dispose_engines()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    server = item.funcargs.get("live") if hasattr(item, "funcargs") else None
+    if report.failed and server is not None:
+        report.sections.append(("live server logs", server.logs()))
