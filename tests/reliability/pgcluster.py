@@ -56,7 +56,6 @@ class PostgresCluster:
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
-        os.chmod(self.root, 0o755)
 
     @property
     def admin_url(self) -> str:
