@@ -22,6 +22,7 @@ INCLUDES = [
     "warehouse_lite.tasks",
     "warehouse_lite.routes",
     "warehouse_lite.templating",
+    "warehouse_lite.canonical",
     "warehouse_lite.headers",
     "warehouse_lite.views",
     "warehouse_lite.accounts",

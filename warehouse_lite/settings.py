@@ -81,6 +81,8 @@ class Settings:
     )
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     secure_cookies: bool | None = field(default=None, metadata=_env("SECURE_COOKIES"))
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+    trusted_proxies: int = field(default=0, metadata=_env("TRUSTED_PROXIES"))
     # Leaked-token reports (POST /_/secrets/disclose-token, GitHub secret-scanning format): the
     # reporter's ECDSA P-256 public keys, inline as GitHub publishes them
     # ({"public_keys": [{"key_identifier": ..., "key": "<PEM>"}]}) or fetched from a URL.
