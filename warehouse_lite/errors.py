@@ -22,8 +22,9 @@ def _reason(message: str) -> str:
 
 
 def wants_json(request: Request) -> bool:
-    best = request.accept.best_match(["text/html", "text/plain", "application/json"])
-    return best == "application/json" and "application/json" in str(request.accept)
+    """True when the client asked for JSON by name and prefers it (uv does; twine does not)."""
+    offers = request.accept.acceptable_offers(["text/html", "text/plain", "application/json"])
+    return bool(offers) and offers[0][0] == "application/json" and "json" in str(request.accept)
 
 
 def api_error(request: Request, status: int, message: str, *, code: str | None = None) -> Response:
