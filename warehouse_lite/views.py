@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+import redis.exceptions
+import sqlalchemy.exc
 from pyramid.authorization import ACLDenied
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, PredicateMismatch
 from pyramid.httpexceptions import (
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
     from pyramid.response import Response
+
+log = logging.getLogger(__name__)
 
 
 @view_config(route_name="index", renderer="index.html")
@@ -122,5 +127,35 @@ def http_exception(exc: HTTPException, request: Request) -> Any:
     return _error_page(request, exc.code, exc.title, message)
 
 
+# A backing service that is briefly unreachable (a restart, a failover, a full connection
+# pool): the request cannot be served now but can be in a moment. Everything else stays a 500.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+def service_unavailable(exc: Exception, request: Request) -> Response:
+    """503 with Retry-After, for any client. Plain text: an HTML page would need the session,
+    which may be what is unreachable."""
+    # The driver's message only: SQLAlchemy's own text would add the statement's parameters.
+    cause = getattr(exc, "orig", None) or exc
+    log.error("503 for %s %s: %s: %s", request.method, request.path, type(cause).__name__, cause)
+    response = api_error(
+        request,
+        503,
+        "Service temporarily unavailable: a database or cache server cannot be reached. "
+        "Try again in a moment.",
+    )
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def includeme(config: Configurator) -> None:
     config.scan("warehouse_lite.views")
+    for error in UNAVAILABLE_ERRORS:
+        config.add_exception_view(service_unavailable, context=error)

@@ -249,6 +249,8 @@ def test_token_revoked_while_in_use(live: LiveServer, figure: Callable[[str], No
                 )
             if response.status_code == 200:
                 successes.release()
+            else:
+                time.sleep(0.02)
 
     threads = [threading.Thread(target=uploader, args=(w,)) for w in range(8)]
     for thread in threads:

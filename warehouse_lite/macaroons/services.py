@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pymacaroons
 from pymacaroons.exceptions import MacaroonInvalidSignatureException
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from warehouse_lite.db import utcnow
@@ -188,23 +188,27 @@ class MacaroonService:
             macaroon.add_first_party_caveat(cv.serialize(caveat))
         return TOKEN_PREFIX + macaroon.serialize(), row
 
-    def hold(self, macaroon_id: uuid.UUID) -> bool:
-        """Lock the token's row against revocation until this transaction ends; False when
-        it is already gone.
+    def _lock(self, macaroon_id: uuid.UUID, *, exclusive: bool) -> None:
+        """Order uses of a token against its revocation (PostgreSQL; SQLite serialises every
+        transaction anyway): a transaction-scoped advisory lock on the token's id, shared by
+        every request that reads the token, exclusive for the one that deletes it.
 
-        A KEY SHARE lock: a revocation (DELETE) waits for the transactions that use the token
-        to end, and any that start after it see no row, so nothing done with a token commits
-        after its revocation did. It does not conflict with other users of the token nor with
-        record_use()'s UPDATE of last_used. (SQLite serialises every transaction anyway.)
+        A revocation so waits for the requests already using the token to commit, and those
+        that come after it wait for the revocation and then find no row: nothing done with a
+        token commits after its revocation did. Advisory locks queue in order, so a token in
+        constant use can still be revoked (shared row locks would starve the DELETE); they
+        never make two uses of one token wait for each other.
         """
-        found = self.db.scalar(
-            select(Macaroon.id)
-            .where(Macaroon.id == macaroon_id)
-            .with_for_update(read=True, key_share=True)
-        )
-        return found is not None
+        if self.db.get_bind().dialect.name != "postgresql":
+            return
+        key = int.from_bytes(macaroon_id.bytes[:8], "big", signed=True)
+        lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        with self.db.no_autoflush:
+            self.db.execute(select(lock(key)))
 
     def delete_macaroon(self, macaroon: Macaroon) -> None:
+        """Revoke: delete the row, once every request using the token has finished."""
+        self._lock(macaroon.id, exclusive=True)
         self.db.delete(macaroon)
         self.db.flush()
 
@@ -219,6 +223,7 @@ class MacaroonService:
             identifier = uuid.UUID(macaroon.identifier_bytes.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise InvalidMacaroon("API token has an invalid identifier") from None
+        self._lock(identifier, exclusive=False)
         row = self.db.get(Macaroon, identifier)
         if row is None:
             raise InvalidMacaroon("API token is unknown or has been revoked")
