@@ -163,6 +163,10 @@ from warehouse_lite.admin.cli import admin as _admin_commands  # noqa: E402
 
 main.add_command(_admin_commands)
 
+from warehouse_lite.backup import backup as _backup_commands  # noqa: E402
+
+main.add_command(_backup_commands)
+
 
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("WAREHOUSE_ENV", "development")

@@ -7,12 +7,10 @@ summary repeats them (see tests/common/figures.py).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.common import figures
 from tests.e2e.servers import LiveServer
@@ -45,25 +43,13 @@ def pg_cluster() -> Iterator[PostgresCluster]:
         cluster.destroy()
 
 
-def create_database(cluster: PostgresCluster) -> str:
-    name = f"wl_rel_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        cluster.admin_url.replace("postgresql://", "postgresql+psycopg://"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/{name}"
-
-
 @pytest.fixture(scope="session")
 def live(
     pg_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """gunicorn with 4 workers on the private cluster, its own Redis, Celery and SMTP."""
     work_dir = Path(tmp_path_factory.mktemp("reliability-live"))
-    server = LiveServer(create_database(pg_cluster), work_dir, workers=4)
+    server = LiveServer(pg_cluster.create_database(), work_dir, workers=4)
     try:
         server.start()
         yield server

@@ -15,7 +15,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 from tests.e2e.servers import free_port
 
@@ -107,6 +110,18 @@ class PostgresCluster:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"PostgreSQL on port {self.port} not ready:\n{self.log_text()}")
             time.sleep(0.1)
+
+    def create_database(self) -> str:
+        """A new, empty database on this cluster; its SQLAlchemy URL."""
+        name = f"wl_rel_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(
+            self.admin_url.replace("postgresql://", "postgresql+psycopg://"),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def destroy(self) -> None:
         with contextlib.suppress(Exception):
