@@ -198,7 +198,6 @@ def test_damaged_backup_is_refused(tmp_path: Path):
     engine = make_engine(source)
     migrations.upgrade(engine)
     engine.dispose()
-    index, app = _webtest_index(source)
     runner = CliRunner()
     backup_dir = tmp_path / "backup"
     assert (
