@@ -177,7 +177,12 @@ def test_registration_race_is_a_form_error_not_a_500(app, db, monkeypatch):
     response = _register(app, username="RACER", email="racer2@example.com")
     assert response.status_code == 400
     assert "just taken" in response.text
-    assert db.scalar(select(func.count()).select_from(User).where(func.lower(User.username) == "racer")) == 1
+    assert (
+        db.scalar(
+            select(func.count()).select_from(User).where(func.lower(User.username) == "racer")
+        )
+        == 1
+    )
 
 
 def test_basic_password_on_a_web_page_says_it_is_for_uploads(app, db):
