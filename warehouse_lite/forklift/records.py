@@ -1,8 +1,9 @@
 """The database side of an upload: project, owner role, release, file, journal and events.
 
-Concurrency: an upload locks its project row (SELECT ... FOR UPDATE on PostgreSQL; SQLite
-serialises writers with BEGIN IMMEDIATE) before writing, so uploads to one project run one
-after the other and journal serials grow in commit order. Two first uploads of one new name
+Concurrency: an upload checks and inspects its file without locks, then locks its project row
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE) and
+repeats the permission and duplicate checks before writing, so the writes to one project run
+one after the other and journal serials grow in commit order. Two first uploads of one new name
 race on the unique normalized_name: the loser's insert fails inside a savepoint and it
 continues with the winner's project (subject to the permission check like any upload).
 """
@@ -38,11 +39,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def find_project(db: Session, normalized_name: str) -> Project | None:
-    """The project with this PEP 503 name, its row locked for the rest of the transaction."""
-    return db.scalar(
-        select(Project).where(Project.normalized_name == normalized_name).with_for_update()
+def find_project(db: Session, normalized_name: str, *, lock: bool = False) -> Project | None:
+    """The project with this PEP 503 name; with ``lock``, its row is locked until the end of
+    the transaction (uploads to one project then write one after the other)."""
+    query = select(Project).where(Project.normalized_name == normalized_name)
+    return db.scalar(query.with_for_update() if lock else query)
+
+
+def lock_project(db: Session, project: Project) -> Project:
+    """Lock ``project``'s row and reload it (and its roles) as committed now; UploadError
+    if it was deleted since it was read."""
+    locked = db.scalar(
+        select(Project)
+        .where(Project.id == project.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    if locked is None:
+        raise UploadError(
+            f"The project {project.name!r} was deleted during the upload; try again.", status=409
+        )
+    db.expire(locked, ["roles"])
+    return locked
 
 
 def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
@@ -72,8 +90,7 @@ def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
     return project
 
 
-def existing_file(db: Session, filename: str, digests: FileDigests) -> File | None:
-    """A stored file with this name or the same content, if any."""
+def _file_like(db: Session, filename: str, digests: FileDigests) -> File | None:
     return db.scalar(
         select(File)
         .where(
@@ -87,15 +104,29 @@ def existing_file(db: Session, filename: str, digests: FileDigests) -> File | No
     )
 
 
+def find_conflict(db: Session, filename: str, digests: FileDigests) -> tuple[File | None, bool]:
+    """(a stored file with this name or this content, whether the name is reserved).
+
+    A reserved name without a file normally means the file was deleted; but the file and its
+    reservation commit together, so a concurrent upload may have committed both between our
+    two look-ups: then look for the file once more rather than call it deleted.
+    """
+    file = _file_like(db, filename, digests)
+    if file is not None:
+        return file, file.filename == filename
+    reserved = db.get(FilenameRegistry, filename) is not None
+    if reserved:
+        file = _file_like(db, filename, digests)
+    return file, reserved
+
+
 def is_same_upload(file: File | None, filename: str, digests: FileDigests) -> bool:
     """True when the exact file is already there: uploading it again changes nothing."""
     return file is not None and file.filename == filename and file.sha256_digest == digests.sha256
 
 
-def check_not_reused(
-    db: Session, file: File | None, filename: str, digests: FileDigests, help_url: str
-) -> None:
-    """UploadError if the name or the content is taken (now or by a deleted file)."""
+def check_not_reused(file: File | None, reserved: bool, filename: str, help_url: str) -> None:
+    """UploadError if the name or the content is taken (now, or by a deleted file)."""
     if file is not None and file.filename == filename:
         raise UploadError(
             f"File already exists ({filename!r}, with sha256 hash {file.sha256_digest!r}). "
@@ -106,7 +137,7 @@ def check_not_reused(
             f"File already exists: the same content was uploaded as {file.filename!r}. "
             f"See {help_url} for more information."
         )
-    if db.get(FilenameRegistry, filename) is not None:
+    if reserved:
         raise UploadError(
             f"This filename ({filename!r}) has already been used by a file that was deleted, "
             f"and filenames can never be reused: use a different version. See {help_url}"

@@ -54,7 +54,7 @@ def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
     look-up and our insert, theirs (when this uploader may upload to it)."""
     project = records.create_project(request, meta)
     if project is None:
-        project = records.find_project(request.db, meta.normalized_name)
+        project = records.find_project(request.db, meta.normalized_name, lock=True)
         if project is None:
             raise UploadError(
                 f"The project {meta.name!r} could not be created; try the upload again.",
@@ -67,11 +67,11 @@ def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
 def _check_duplicate(request: Request, form: UploadForm, digests: FileDigests) -> Response | None:
     """A 200 "nothing changed" for a re-upload of the same file; UploadError when its name or
     content is taken (now, or by a deleted file); None for a new file."""
-    existing = records.existing_file(request.db, form.filename, digests)
+    existing, reserved = records.find_conflict(request.db, form.filename, digests)
     if records.is_same_upload(existing, form.filename, digests):
         return _ok(f"{form.filename} was already uploaded; nothing changed.")
     help_url = request.route_url("help", _anchor="file-name-reuse")
-    records.check_not_reused(request.db, existing, form.filename, digests, help_url)
+    records.check_not_reused(existing, reserved, form.filename, help_url)
     return None
 
 
@@ -107,13 +107,16 @@ def file_upload(request: Request) -> Response:
     )
     core_metadata = _inspect(form, digests.size, meta)
 
+    # The write phase: from here on we hold the project's row lock. Everything checked so far
+    # against the database may have changed meanwhile (a concurrent upload created the project
+    # or committed this very file, an owner removed the uploader): check it again.
     if project is None:
         project = _create_project(request, meta)
-        # A concurrent first upload may have created the project (and committed this very
-        # file, or another with its name) while we were checking: look again now that we
-        # hold the project's row lock.
-        if (already := _check_duplicate(request, form, digests)) is not None:
-            return already
+    else:
+        project = records.lock_project(request.db, project)
+        check_upload_permission(request, project, meta)
+    if (already := _check_duplicate(request, form, digests)) is not None:
+        return already
     release = records.get_or_create_release(request, project, meta, rendered)
     records.check_release_limits(
         release, project, form.filetype, digests.size, settings.max_project_size

@@ -52,8 +52,7 @@ class LocalFileStorage:
 
     def store(self, path: str, source: BinaryIO) -> LocalReceipt:
         target = self._full(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+        fd, tmp_name = self._temporary_file(target.parent)
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
@@ -68,6 +67,19 @@ class LocalFileStorage:
         _fsync_dir(target.parent)
         stat = target.stat()
         return LocalReceipt(target, stat.st_dev, stat.st_ino)
+
+    @staticmethod
+    def _temporary_file(directory: Path) -> tuple[int, str]:
+        # A concurrent discard()/delete() may prune the empty directory between our mkdir and
+        # mkstemp; once our temporary file is in it, it is no longer empty and stays.
+        for attempt in range(5):
+            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                return tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
 
     def discard(self, receipt: LocalReceipt) -> None:
         # Another transaction may have stored the same content-addressed path after us (and
