@@ -50,9 +50,14 @@ def help_page(request: Request) -> dict[str, Any]:
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     from pyramid.renderers import render_to_response
 
-    response = render_to_response(
-        "error.html", {"status": status, "title": title, "message": message}, request=request
-    )
+    try:
+        response = render_to_response(
+            "error.html", {"status": status, "title": title, "message": message}, request=request
+        )
+    except UnicodeDecodeError:
+        # The page shows the query (the search box): a query or form that is not UTF-8
+        # gets the message as plain text instead of a second error.
+        return api_error(request, status, message)
     response.status = status
     return response
 
@@ -125,6 +130,27 @@ def http_exception(exc: HTTPException, request: Request) -> Any:
         return exc
     message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation
     return _error_page(request, exc.code, exc.title, message)
+
+
+@exception_view_config(UnicodeDecodeError)
+def undecodable_request(exc: UnicodeDecodeError, request: Request) -> Response:
+    """A URL, query string or form that is not UTF-8 (WebOb decodes them lazily, inside the
+    view): the client's mistake, so a 400 rather than a 500."""
+    return api_error(
+        request, 400, "Bad request: the URL, query string or form data is not valid UTF-8."
+    )
+
+
+@exception_view_config(ValueError)
+def malformed_form(exc: ValueError, request: Request) -> Response:
+    """A request body that cannot be parsed as the form it claims to be (e.g. multipart
+    without a boundary) is a 400; any other ValueError is a bug and stays a 500."""
+    if request.method == "POST":
+        try:
+            request.POST  # noqa: B018  (parsing is the test)
+        except ValueError:
+            return api_error(request, 400, "Bad request: the form data cannot be parsed.")
+    raise exc
 
 
 # A backing service that is briefly unreachable (a restart, a failover, a full connection

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.common import figures
+from tests.common.uploads import override_settings, storage_dir  # noqa: F401
 from tests.e2e.servers import LiveServer
+from tests.functional.conftest import app, outbox, wsgi_app  # noqa: F401
 from tests.reliability.live import dispose_engines
 from tests.reliability.pgcluster import PostgresCluster
+from tests.security.world import World, build_world
 
 
 @pytest.fixture
@@ -26,6 +30,12 @@ def figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     figures.summary(terminalreporter, "tests/reliability", "reliability figures")
+
+
+@pytest.fixture
+def world(app: Any, db: Any, storage_dir: Any) -> World:  # noqa: F811
+    """The security suite's populated site and credentials (see tests/security/world.py)."""
+    return build_world(app, db)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import webtest
 from itsdangerous import Signer
 from sqlalchemy.orm import Session
+from webob import Request, Response
 
 from tests.common.dists import make_wheel
 from tests.common.factories import DEFAULT_PASSWORD, UserFactory
@@ -33,6 +34,8 @@ from warehouse_lite.packaging.models import File
 from warehouse_lite.sessions.session import COOKIE_NAME
 
 PROJECT = "alpha"
+CSRF_PLACEHOLDER = b"@@csrf@@"
+ENVIRON = {"REMOTE_ADDR": "192.0.2.10", "HTTP_HOST": "localhost"}
 VERSION = "1.0"
 
 
@@ -75,39 +78,39 @@ class World:
         upload_files: Any = None,
         csrf: bool = True,
         headers: dict[str, str] | None = None,
-    ) -> webtest.TestResponse:
-        """One request as ``auth`` (a key of ``credentials``); POSTs carry the session's CSRF
-        token unless ``csrf`` is False (there is none without a session)."""
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Response:
+        """One request as ``auth`` (a key of ``credentials``), straight to the WSGI app (no
+        cookie jar: hostile URLs must reach the app as sent). POSTs carry the session's CSRF
+        token unless ``csrf`` is False (there is none without a session); a raw ``body`` gets
+        it in place of the text CSRF_PLACEHOLDER."""
         credentials = self.credentials[auth]
-        self.app.reset()
         all_headers = {**credentials.headers, **(headers or {})}
         token = None
         if credentials.session is not None:
             cookie, token = self.new_session(credentials.session())
-            self.app.set_cookie(COOKIE_NAME, cookie)
-        if method == "GET":
-            return self.app.get(url, params=params, headers=all_headers, expect_errors=True)
-        fields = list(params or [])
-        if csrf and token is not None:
-            fields.append(("csrf_token", token))
-        return self.app.request(
-            url,
-            method=method,
-            headers=all_headers,
-            expect_errors=True,
-            **self._body(fields, upload_files),
-        )
+            all_headers["Cookie"] = f"{COOKIE_NAME}={cookie}"
+        request = Request.blank(url, method=method, environ=dict(ENVIRON))
+        for key, value in all_headers.items():
+            request.headers[key] = value
+        if body is not None:
+            request.body = body.replace(CSRF_PLACEHOLDER, (token or "").encode())
+            request.content_type = content_type or "application/octet-stream"
+        elif method != "GET":
+            fields = list(params or [])
+            if csrf and token is not None:
+                fields.append(("csrf_token", token))
+            request.content_type, request.body = self._body(fields, upload_files)
+        return request.get_response(self.app.app)
 
-    def _body(self, fields: list[tuple[str, str]], upload_files: Any) -> dict[str, Any]:
+    def _body(self, fields: list[tuple[str, str]], upload_files: Any) -> tuple[str, bytes]:
         if upload_files:
             files = [webtest.forms.Upload(name, content=data) for _, name, data in upload_files]
             fields = fields + [(f, u) for (f, _, _), u in zip(upload_files, files, strict=True)]
             content_type, body = self.app.encode_multipart(fields, [])
-            return {"body": body, "content_type": content_type}
-        return {
-            "body": urlencode(fields).encode(),
-            "content_type": "application/x-www-form-urlencoded",
-        }
+            return content_type, body
+        return "application/x-www-form-urlencoded", urlencode(fields).encode()
 
 
 def basic(username: str, password: str) -> dict[str, str]:
