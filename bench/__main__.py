@@ -7,6 +7,7 @@ Options can also be given as environment variables (BENCH_PROJECTS, BENCH_SECOND
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
@@ -14,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import compare, report, servers
+from bench import compare, load, report, servers
 from bench.packages import make_projects, normalize, project_names
 from bench.scale import ScaleConfig, run_scale
 
@@ -49,6 +50,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=_env_int("BENCH_CONNECTIONS", 16),
         help="concurrent connections of the load generator [BENCH_CONNECTIONS, 16]",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=_env_int("BENCH_ROUNDS", 4),
+        help="rounds of read load, alternating between servers; --seconds is split over them "
+        "[BENCH_ROUNDS, 4]",
     )
     parser.add_argument(
         "--servers",
@@ -89,10 +97,12 @@ NOTES = [
     "The simple-page rows hit the page caches of all three servers: pages are rendered at most "
     "once per worker per change. warehouse_lite answers a cached page after one autocommit "
     "query of the project's serial (warehouse_lite/packaging/simple_fast.py).",
-    "Scale rows: the 10,000 projects are inserted with SQL (bench/seed.py); the 2,000 files of "
-    "one project are real uploads (raw multipart POSTs on keep-alive connections, 4 at a "
-    "time), and the 10th / 2,000th upload figures are the median of the 5 sequential uploads "
-    "ending there, so twine's start-up is not part of them.",
+    "Scale rows (bench/scale.py): two fresh warehouse_lite servers, one small (10 projects plus "
+    "a 10-file and a 2,000-file project, all uploaded for real) and one large (the same 10 "
+    "projects, then rows inserted with SQL up to 10,000 projects); the read load alternates "
+    "between the cases round by round. The 2,000 files are real uploads (raw multipart POSTs "
+    "on keep-alive connections, 4 at a time); the 10th / 2,000th upload figures are the median "
+    "of the 5 sequential uploads ending there, so twine's start-up is not part of them.",
     "Ratios are only comparable within one run: other work on the machine moves every figure. "
     "The load averages above say how busy it was.",
 ]
@@ -119,6 +129,17 @@ def preflight(database: str, chosen: list[str]) -> str | None:
     if not shutil.which("wrk"):
         print("wrk not found: using the Python load generator (apt-get install wrk)")
     return None
+
+
+def error_notes(results: dict[str, dict[str, float]]) -> list[str]:
+    """Say so when a load run saw failed requests (their latencies are not in the figures)."""
+    notes = []
+    for name, values in results.items():
+        for prefix, label in (("detail", "/simple/<project>/"), ("index", "/simple/")):
+            errors = int(values.get(f"{prefix}_errors", 0))
+            if errors:
+                notes.append(f"{name}: {errors} failed requests during the {label} load.")
+    return notes
 
 
 def tool_versions(peer_bin: Path, database: str) -> dict[str, str]:
@@ -189,20 +210,35 @@ def main(argv: list[str] | None = None) -> int:
     versions: dict[str, str] = {}
     shapes: dict[str, str] = {}
     scale: dict[str, float] = {}
-    for name in chosen:
-        work = run_dir / name
-        work.mkdir()
-        print(f"== {name}", flush=True)
-        if name == "pypiserver":
-            with servers.pypiserver(peer_bin, work) as index:
-                results[name] = compare.measure(index, workload, peer_bin, work)
-        elif name == "devpi-server":
-            with servers.devpi(peer_bin, work) as index:
-                results[name] = compare.measure(index, workload, peer_bin, work)
-        else:
-            with servers.warehouse_lite(work, args.database) as (index, _live):
-                results[name] = compare.measure(index, workload, peer_bin, work)
-        versions[name], shapes[name] = index.version, index.shape
+    # Every server is started and written to in turn; then the read load runs in rounds that
+    # alternate between the servers, so a change in background load on the machine is shared
+    # between them instead of landing on one.
+    with contextlib.ExitStack() as stack:
+        indexes: list[servers.Index] = []
+        for name in chosen:
+            work = run_dir / name
+            work.mkdir()
+            print(f"== {name}", flush=True)
+            if name == "pypiserver":
+                index = stack.enter_context(servers.pypiserver(peer_bin, work))
+            elif name == "devpi-server":
+                index = stack.enter_context(servers.devpi(peer_bin, work))
+            else:
+                index, _live = stack.enter_context(servers.warehouse_lite(work, args.database))
+            results[name] = compare.measure_writes(index, workload, peer_bin, work)
+            versions[name], shapes[name] = index.version, index.shape
+            indexes.append(index)
+        rounds: dict[str, list[dict[str, load.LoadResult]]] = {i.name: [] for i in indexes}
+        for number in range(1, args.rounds + 1):
+            print(f"== read load, round {number} of {args.rounds}", flush=True)
+            for index in indexes:
+                # Caches fill during the first round's warm-up; later rounds need none.
+                warmup = 2.0 if number == 1 else 0.0
+                rounds[index.name].append(
+                    compare.measure_reads(index, workload, args.seconds / args.rounds, warmup)
+                )
+        for index in indexes:
+            results[index.name].update(compare.combine_rounds(rounds[index.name]))
 
     if "warehouse_lite" in chosen and args.scale_projects > 0:
         print("== warehouse_lite scale", flush=True)
@@ -210,11 +246,15 @@ def main(argv: list[str] | None = None) -> int:
             many_projects=args.scale_projects,
             files=args.scale_files,
             connections=args.connections,
-            seconds=max(3.0, args.seconds / 2),
+            seconds=args.seconds,
+            rounds=args.rounds,
         )
-        with servers.warehouse_lite(run_dir / "scale", args.database) as (index, live):
+        with (
+            servers.warehouse_lite(run_dir / "scale-small", args.database) as (small, _),
+            servers.warehouse_lite(run_dir / "scale-large", args.database) as (large, live),
+        ):
             scale = run_scale(
-                index, live.db_url, config, lambda t: print(f"[scale] {t}", flush=True)
+                small, large, live.db_url, config, lambda t: print(f"[scale] {t}", flush=True)
             )
 
     versions.update(tool_versions(peer_bin, args.database))
@@ -234,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"after the other, then {UPLOADERS} twine processes at once on another "
                 f"{args.projects} projects",
                 "Load": f"{args.connections} connections (wrk, 2 threads), {args.seconds:g}s per "
-                "measurement after a 2s warm-up, `Accept: text/html`, cycling over every "
-                "project page",
+                f"row and server, in {args.rounds} rounds alternating between the servers (a 2s "
+                "warm-up before the first); `Accept: text/html`; the project row cycles over "
+                "every project page",
                 "Scale": f"{args.scale_projects:,} projects, {args.scale_files:,} files"
                 if scale
                 else "skipped",
@@ -246,11 +287,11 @@ def main(argv: list[str] | None = None) -> int:
             command=command,
             labels={
                 "install": str(len(workload.install)),
-                "few": "10",
-                "many": f"{args.scale_projects:,}",
+                "few": f"{int(scale.get('projects_small', 12))}",
+                "many": f"{int(scale.get('projects_large', args.scale_projects)):,}",
                 "files": f"{args.scale_files:,}",
             },
-            notes=NOTES,
+            notes=NOTES + error_notes(results),
         )
     )
     print()

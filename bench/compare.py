@@ -39,52 +39,66 @@ def split_by_project(dists: list[Dist], paths: list[Path], groups: int) -> list[
     return [group for group in out if group]
 
 
-def _record(results: dict[str, float], prefix: str, result: LoadResult) -> None:
-    results[f"{prefix}_rps"] = result.rps
-    results[f"{prefix}_p50"] = result.p50_ms
-    results[f"{prefix}_p99"] = result.p99_ms
-    if result.errors:
-        print(f"  !! {result.errors} errors during the {prefix} load", flush=True)
+def _say(index: Index, text: str) -> None:
+    print(f"[{index.name}] {text}", flush=True)
 
 
-def measure(index: Index, workload: Workload, peer_bin: Path, work: Path) -> dict[str, float]:
-    """Upload, read and install against one running index; returns metric -> value."""
+def measure_writes(
+    index: Index, workload: Workload, peer_bin: Path, work: Path
+) -> dict[str, float]:
+    """Uploads (sequential, then concurrent), their verification, and pip install."""
     results: dict[str, float] = {}
-
-    def say(text: str) -> None:
-        print(f"[{index.name}] {text}", flush=True)
-
     timing = clients.twine_sequential(index, workload.sequential)
     results["upload_seq_s"], results["upload_seq_rate"] = timing.seconds, timing.per_second
-    say(f"twine sequential: {timing.count} files in {timing.seconds:.2f}s")
+    _say(index, f"twine sequential: {timing.count} files in {timing.seconds:.2f}s")
 
     timing = clients.twine_concurrent(index, workload.concurrent)
     results["upload_par_s"], results["upload_par_rate"] = timing.seconds, timing.per_second
-    say(f"twine x{len(workload.concurrent)}: {timing.count} files in {timing.seconds:.2f}s")
+    _say(index, f"twine x{len(workload.concurrent)}: {timing.count} files in {timing.seconds:.2f}s")
 
     clients.verify_uploads(index, workload.projects, files_each=2)
 
-    paths = [index.simple_path(p) for p in workload.projects]
-    result = load(index.base_url, paths, connections=workload.connections, seconds=workload.seconds)
-    _record(results, "detail", result)
-    say(
-        f"/simple/<project>/: {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-        f"p99 {result.p99_ms:.2f} ms ({result.tool})"
-    )
-
-    result = load(
-        index.base_url,
-        [index.simple_path()],
-        connections=workload.connections,
-        seconds=workload.seconds,
-    )
-    _record(results, "index", result)
-    say(
-        f"/simple/: {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-        f"p99 {result.p99_ms:.2f} ms ({result.tool})"
-    )
-
     timing = clients.pip_install(index, peer_bin, workload.install, work)
     results["pip_s"] = timing.seconds
-    say(f"pip install of {timing.count} projects: {timing.seconds:.2f}s")
+    _say(index, f"pip install of {timing.count} projects: {timing.seconds:.2f}s")
+    return results
+
+
+def measure_reads(
+    index: Index, workload: Workload, seconds: float, warmup: float
+) -> dict[str, LoadResult]:
+    """One round of load on a project page (cycling over all) and on /simple/."""
+    out: dict[str, LoadResult] = {}
+    targets = {
+        "detail": [index.simple_path(p) for p in workload.projects],
+        "index": [index.simple_path()],
+    }
+    for prefix, paths in targets.items():
+        result = load(
+            index.base_url,
+            paths,
+            connections=workload.connections,
+            seconds=seconds,
+            warmup=warmup,
+        )
+        out[prefix] = result
+        _say(
+            index,
+            f"{paths[0] if prefix == 'index' else '/simple/<project>/'}: {result.rps:.0f} req/s, "
+            f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms ({result.tool})"
+            + (f", {result.errors} errors" if result.errors else ""),
+        )
+    return out
+
+
+def combine_rounds(rounds: list[dict[str, LoadResult]]) -> dict[str, float]:
+    """Throughput over all rounds; latency percentiles averaged over the rounds."""
+    results: dict[str, float] = {}
+    for prefix in rounds[0]:
+        parts = [r[prefix] for r in rounds]
+        seconds = sum(p.seconds for p in parts)
+        results[f"{prefix}_rps"] = sum(p.requests for p in parts) / seconds if seconds else 0.0
+        results[f"{prefix}_p50"] = sum(p.p50_ms for p in parts) / len(parts)
+        results[f"{prefix}_p99"] = sum(p.p99_ms for p in parts) / len(parts)
+        results[f"{prefix}_errors"] = sum(p.errors for p in parts)
     return results

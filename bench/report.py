@@ -63,6 +63,8 @@ SCALE: list[tuple[str, str, str, str]] = [
         "files2000_detail_rps",
         "req/s",
     ),
+    ("/simple/ page size, {few} vs {many} projects", "few_index_bytes", "many_index_bytes", "KiB"),
+    ("project page size, 10 vs {files} files", "files10_bytes", "files2000_bytes", "KiB"),
     (
         "upload of the 10th vs the {files}th file (median of 5)",
         "upload_10th_ms",

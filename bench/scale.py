@@ -1,13 +1,16 @@
 """warehouse_lite alone: do read and upload costs stay flat as the database grows?
 
-On a fresh server and database:
-1. upload 10 small projects, measure /simple/<project>/ and /simple/ (10 projects);
-2. upload a big project file by file: the uploads ending at the 10th file are timed, then its
-   page is measured with 10 files; the rest is uploaded concurrently, the uploads ending at the
-   2,000th file are timed, and its page is measured again;
-3. seed projects straight into the database up to 10,000, measure the same pages again.
-Uploads use the raw HTTP form on keep-alive connections (see clients.RawUploader), so the
-figure is the server's cost of one upload, not twine's start-up.
+Two fresh servers, each with its own database:
+- "small" gets 10 small projects, a project with 10 files and one with 2,000 files, all
+  uploaded for real. The uploads ending at the 10th and at the 2,000th file of the big project
+  are timed one by one (median of 5); the files between are uploaded 4 at a time.
+- "large" gets the same 10 small projects, then projects inserted straight into its database
+  (bench/seed.py) up to 10,000.
+The read load then alternates, round by round, between the small and large cases (the same
+project pages on both servers; the 10-file and 2,000-file pages on "small"), so background
+load on the machine lands on both sides of every ratio. Uploads use the raw HTTP form on
+keep-alive connections (clients.RawUploader), so a figure is the server's cost of one upload,
+not twine's start-up.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +37,8 @@ class ScaleConfig:
     many_projects: int = 10_000
     files: int = 2_000
     connections: int = 16
-    seconds: float = 5.0
+    seconds: float = 10.0  # per case, split over the rounds
+    rounds: int = 4
     upload_threads: int = 4
 
 
@@ -67,33 +72,27 @@ def _upload_concurrently(index: Index, dists: list[Dist], threads: int) -> None:
 
 
 def run_scale(
-    index: Index, db_url: str, config: ScaleConfig, say: Callable[[str], None]
+    small: Index,
+    large: Index,
+    large_db_url: str,
+    config: ScaleConfig,
+    say: Callable[[str], None],
 ) -> dict[str, float]:
     out: dict[str, float] = {}
+    names = project_names("scale-small", config.small_projects)
+    for index in (small, large):
+        uploader = RawUploader(index)
+        try:
+            for dist in make_projects("scale-small", config.small_projects):
+                uploader.upload(dist)
+        finally:
+            uploader.close()
 
-    def measure(prefix: str, paths: list[str]) -> LoadResult:
-        result = load(index.base_url, paths, connections=config.connections, seconds=config.seconds)
-        out[f"{prefix}_rps"], out[f"{prefix}_p50"], out[f"{prefix}_p99"] = (
-            result.rps,
-            result.p50_ms,
-            result.p99_ms,
-        )
-        say(
-            f"{prefix}: {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-            f"p99 {result.p99_ms:.2f} ms" + (f", {result.errors} errors" if result.errors else "")
-        )
-        return result
-
-    small = project_names("scale-small", config.small_projects)
-    uploader = RawUploader(index)
+    ten, big = "scale-ten", "scale-big"
+    uploader = RawUploader(small)
     try:
-        for dist in make_projects("scale-small", config.small_projects):
+        for dist in many_versions(ten, 5):
             uploader.upload(dist)
-        detail_paths = [index.simple_path(normalize(p)) for p in small]
-        measure("few_detail", detail_paths)
-        measure("few_index", [index.simple_path()])
-
-        big = "scale-big"
         dists = many_versions(big, (config.files + 1) // 2)[: config.files]
         first_mark = min(10, len(dists))
         times = [uploader.upload(d) for d in dists[:first_mark]]
@@ -101,12 +100,9 @@ def run_scale(
         say(
             f"uploads {first_mark - TIMED + 1}..{first_mark}: median {out['upload_10th_ms']:.1f} ms"
         )
-        big_path = [index.simple_path(normalize(big))]
-        measure("files10_detail", big_path)
-
         middle = dists[first_mark : len(dists) - TIMED]
         start = time.perf_counter()
-        _upload_concurrently(index, middle, config.upload_threads)
+        _upload_concurrently(small, middle, config.upload_threads)
         say(
             f"uploaded {len(middle)} more files of {big} in {time.perf_counter() - start:.1f}s "
             f"({config.upload_threads} connections)"
@@ -115,16 +111,57 @@ def run_scale(
         out["upload_2000th_ms"] = statistics.median(times) * 1000
         last = len(dists)
         say(f"uploads {last - TIMED + 1}..{last}: median {out['upload_2000th_ms']:.1f} ms")
-        measure("files2000_detail", big_path)
     finally:
         uploader.close()
 
     start = time.perf_counter()
     total = seed_projects(
-        db_url, USERNAME, "seed", max(0, config.many_projects - config.small_projects - 1)
+        large_db_url, USERNAME, "seed", max(0, config.many_projects - config.small_projects)
     )
-    say(f"seeded the database to {total} projects in {time.perf_counter() - start:.1f}s")
-    out["projects_total"] = total
-    measure("many_detail", detail_paths)
-    measure("many_index", [index.simple_path()])
+    say(f"seeded the large database to {total:,} projects in {time.perf_counter() - start:.1f}s")
+    out["projects_small"] = config.small_projects + 2
+    out["projects_large"] = total
+
+    small_pages = [normalize(p) for p in names]
+    cases: list[tuple[str, Index, list[str]]] = [
+        ("few_detail", small, [small.simple_path(p) for p in small_pages]),
+        ("many_detail", large, [large.simple_path(p) for p in small_pages]),
+        ("few_index", small, [small.simple_path()]),
+        ("many_index", large, [large.simple_path()]),
+        ("files10_detail", small, [small.simple_path(ten)]),
+        ("files2000_detail", small, [small.simple_path(big)]),
+    ]
+    for prefix, index, paths in cases:
+        out[prefix.replace("_detail", "_bytes").replace("_index", "_index_bytes")] = page_size(
+            index, paths[0]
+        )
+    results: dict[str, list[LoadResult]] = {prefix: [] for prefix, _, _ in cases}
+    for number in range(1, config.rounds + 1):
+        for prefix, index, paths in cases:
+            result = load(
+                index.base_url,
+                paths,
+                connections=config.connections,
+                seconds=config.seconds / config.rounds,
+                warmup=2.0 if number == 1 else 0.0,
+            )
+            results[prefix].append(result)
+            say(
+                f"round {number} {prefix}: {result.rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+                f"p99 {result.p99_ms:.2f} ms"
+                + (f", {result.errors} errors" if result.errors else "")
+            )
+    for prefix, parts in results.items():
+        seconds = sum(p.seconds for p in parts)
+        out[f"{prefix}_rps"] = sum(p.requests for p in parts) / seconds if seconds else 0.0
+        out[f"{prefix}_p50"] = sum(p.p50_ms for p in parts) / len(parts)
+        out[f"{prefix}_p99"] = sum(p.p99_ms for p in parts) / len(parts)
     return out
+
+
+def page_size(index: Index, path: str) -> float:
+    """Size in KiB of one HTML answer for ``path``."""
+    with urllib.request.urlopen(
+        urllib.request.Request(index.base_url + path, headers={"Accept": "text/html"}), timeout=60
+    ) as response:
+        return len(response.read()) / 1024

@@ -31,12 +31,22 @@ PEER_REQUIREMENTS = [
 ]
 
 # Every gunicorn-served index gets the same shape on this machine: two processes per core
-# (the work is CPU-bound Python between short database waits) with a few threads each, so
-# keep-alive connections from the load generator are served without a reconnect per request.
+# (the work is CPU-bound Python between short database waits). BENCH_GUNICORN_THREADS > 1
+# switches to gthread workers, which keep connections alive (sync workers, the default, are
+# what docs/deployment.md puts behind the reverse proxy; a client reconnects per request).
 CORES = os.cpu_count() or 1
-GUNICORN_WORKERS = 2 * CORES
-GUNICORN_THREADS = 4
-GUNICORN_SHAPE = ["--worker-class", "gthread", "--threads", str(GUNICORN_THREADS)]
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * CORES))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", 1))
+GUNICORN_SHAPE = (
+    ["--worker-class", "gthread", "--threads", str(GUNICORN_THREADS)]
+    if GUNICORN_THREADS > 1
+    else ["--worker-class", "sync"]
+)
+GUNICORN_DESCRIPTION = (
+    f"gunicorn {GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} threads"
+    if GUNICORN_THREADS > 1
+    else f"gunicorn {GUNICORN_WORKERS} sync workers"
+)
 
 USERNAME = "benchuser"
 PASSWORD = "bench-Pa55word-for-uploads"
@@ -126,7 +136,7 @@ def pypiserver(bin_dir: Path, work: Path) -> Iterator[Index]:
 
     Its Docker image runs one gevent worker instead. Started that way here, it mixed up
     concurrent uploads (twine sent one file and was told another one already existed), so the
-    benchmark gives it gthread workers like ours, which also lets it use both cores.
+    benchmark gives it the same gunicorn shape as ours, which also lets it use both cores.
     """
     packages = work / "pypiserver-packages"
     packages.mkdir(parents=True)
@@ -177,8 +187,7 @@ def pypiserver(bin_dir: Path, work: Path) -> Iterator[Index]:
             simple_url=f"http://127.0.0.1:{port}/simple/",
             username=USERNAME,
             password=PASSWORD,
-            shape=f"gunicorn {GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} threads, "
-            "cached-dir backend (pypiserver[cache])",
+            shape=f"{GUNICORN_DESCRIPTION}, cached-dir backend (pypiserver[cache])",
             processes=[proc],
         )
     finally:
@@ -272,8 +281,7 @@ def warehouse_lite(work: Path, db_admin_url: str) -> Iterator[tuple[Index, LiveS
                     simple_url=f"{url}/simple/",
                     username=username,
                     password=password,
-                    shape=f"gunicorn {GUNICORN_WORKERS} gthread workers x {GUNICORN_THREADS} "
-                    "threads, PostgreSQL, Redis, Celery worker",
+                    shape=f"{GUNICORN_DESCRIPTION}, PostgreSQL, Redis, Celery worker",
                     processes=server.processes,
                 ),
                 server,
