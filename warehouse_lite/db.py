@@ -76,6 +76,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite defers BEGIN until the first write, which lets two writers read stale rows and
     # then fail with "database is locked". BEGIN IMMEDIATE serialises writers up front.
+    # Connections set to AUTOCOMMIT only read (the session store's loads): they must not wait
+    # for the write lock, which the request that asks for them may hold itself.
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -73,7 +73,9 @@ class SqlSessionStore:
     def _connect(self) -> Any:
         if isinstance(self.engine, Connection):
             return _nested(self.engine)
-        return self.engine.connect()
+        # A plain read, outside any transaction: the request loading its session may already
+        # hold SQLite's write lock on its own connection (see db._sqlite_begin).
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def load(self, session_id: str) -> dict[str, Any] | None:
         with self._connect() as conn:
