@@ -53,6 +53,7 @@ ROUTES: list[tuple[str, str]] = [
     ("forklift.legacy.noslash", "/legacy"),
     ("simple.index", "/simple/"),
     ("simple.detail", "/simple/{name}/"),
+    ("simple.detail.noslash", "/simple/{name}"),
     ("json.project", "/pypi/{name}/json"),
     ("json.release", "/pypi/{name}/{version}/json"),
     ("packaging.project", "/project/{name}/"),

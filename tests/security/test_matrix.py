@@ -118,6 +118,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("forklift.legacy.noslash", "POST"): PUBLIC,
     ("simple.index", "GET"): PUBLIC,
     ("simple.detail", "GET"): PUBLIC,
+    ("simple.detail.noslash", "GET"): PUBLIC,
     ("json.project", "GET"): PUBLIC,
     ("json.release", "GET"): PUBLIC,
     ("packaging.project", "GET"): PUBLIC,

@@ -125,6 +125,15 @@ def simple_index(request: Request) -> Response:
     return page_response(request, page, serial)
 
 
+@view_config(route_name="simple.detail.noslash", request_method="GET")
+def simple_detail_noslash(request: Request) -> Response:
+    """/simple/<name> (no slash) → the canonical /simple/<normalized>/, as PyPI does."""
+    normalized = canonicalize_name(request.matchdict["name"])
+    return HTTPMovedPermanently(
+        location=request.route_path("simple.detail", name=normalized, _query=request.GET)
+    )
+
+
 @view_config(route_name="simple.detail", request_method="GET")
 def simple_detail(request: Request) -> Response:
     name = request.matchdict["name"]

@@ -154,6 +154,8 @@ def test_non_normalized_names_redirect_permanently(app, published):
     assert response.location.endswith("/simple/other-thing/")
     response = app.get("/simple/Sample/?format=text/html", status=301)
     assert response.location.endswith("/simple/sample/?format=text%2Fhtml")
+    # Without the trailing slash too, as on PyPI.
+    assert app.get("/simple/Sample", status=301).location.endswith("/simple/sample/")
 
 
 def test_unknown_project_is_404(app, published):
