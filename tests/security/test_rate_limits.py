@@ -1,0 +1,141 @@
+"""Rate limits on guessing: passwords (web login per user and per address, Basic-auth uploads),
+second factors (TOTP and recovery codes) and password-reset requests. Once a limit is hit, even
+the right answer is refused, so a guesser cannot tell when they found it.
+
+The limits are lowered for the test (a fresh in-memory RateLimits in the registry); the code
+paths and the `limits` strategy are the production ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyotp
+import pytest
+
+from tests.common.dists import make_sdist
+from tests.common.factories import DEFAULT_PASSWORD, UserFactory
+from tests.security.world import World, basic
+from warehouse_lite.accounts.two_factor.models import UserTOTP
+from warehouse_lite.ratelimit import RateLimits
+
+LIMITS = {
+    "login_rate_limit_user": "3 per 5 minutes",
+    "login_rate_limit_ip": "5 per 5 minutes",
+    "two_factor_rate_limit_user": "3 per 5 minutes",
+    "two_factor_rate_limit_ip": "100 per 5 minutes",
+    "password_reset_rate_limit": "2 per hour",
+}
+
+
+@pytest.fixture
+def tight(world: World, settings: Any) -> Iterator[None]:
+    registry = world.app.app.registry
+    original = registry["ratelimits"]
+    registry["ratelimits"] = RateLimits(dataclasses.replace(settings, **LIMITS), "memory://")
+    yield
+    registry["ratelimits"] = original
+
+
+def _login(world: World, username: str, password: str) -> Any:
+    return world.request(
+        "POST",
+        "/account/login/",
+        "anonymous",
+        params=[("username", username), ("password", password)],
+    )
+
+
+def _logged_in(response: Any) -> bool:
+    return response.status_code == 303 and "/account/login/" not in response.headers["Location"]
+
+
+def test_rate_limits(world: World, tight: None, figure: Callable[[str], None]):
+    enforced = []
+    # Web login, per user: three wrong passwords, then the right one is refused too.
+    victim = UserFactory(username="victim")
+    for _ in range(3):
+        assert _login(world, victim.username, "wrong password").status_code == 400
+    limited = _login(world, victim.username, DEFAULT_PASSWORD)
+    assert limited.status_code == 429 and not _logged_in(limited)
+    assert "too many" in limited.text.lower()
+    enforced.append("login per user")
+
+    # Web login, per address: wrong guesses spread over many usernames.
+    for n in range(2):  # 3 (victim) + 2 = 5 failures from this address
+        assert _login(world, f"nobody{n}", "wrong password").status_code == 400
+    other = UserFactory(username="innocent")
+    assert _login(world, other.username, DEFAULT_PASSWORD).status_code == 429
+    enforced.append("login per address")
+    world.app.app.registry["ratelimits"].storage.reset()
+
+    # HTTP Basic uploads count as login attempts for that user.
+    uploader = UserFactory(username="uploader")
+    dist = make_sdist("guessed", "1.0")
+    for _ in range(3):
+        response = world.request(
+            "POST",
+            "/legacy/",
+            "anonymous",
+            params=dist.fields,
+            upload_files=[("content", dist.filename, dist.content)],
+            headers=basic(uploader.username, "wrong"),
+            csrf=False,
+        )
+        assert response.status_code == 403
+    response = world.request(
+        "POST",
+        "/legacy/",
+        "anonymous",
+        params=dist.fields,
+        upload_files=[("content", dist.filename, dist.content)],
+        headers=basic(uploader.username, DEFAULT_PASSWORD),
+        csrf=False,
+    )
+    assert response.status_code == 403 and "Too many failed login attempts" in response.text
+    enforced.append("Basic-auth uploads")
+    world.app.app.registry["ratelimits"].storage.reset()
+
+    # Second factor: wrong codes, then the right code is refused.
+    secret = world.db.get(UserTOTP, world.two_factor_user.id).secret
+    right = pyotp.TOTP(secret).now()
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(3):
+        response = world.request(
+            "POST", "/account/two-factor/", "pending-2fa", params=[("totp_value", wrong)]
+        )
+        assert response.status_code in (400, 429)
+    response = world.request(
+        "POST", "/account/two-factor/", "pending-2fa", params=[("totp_value", right)]
+    )
+    assert response.status_code == 429 and not _logged_in(response)
+    enforced.append("TOTP codes")
+    response = world.request(
+        "POST", "/account/recovery-code/", "pending-2fa", params=[("recovery_code_value", "0" * 20)]
+    )
+    assert response.status_code == 429
+    enforced.append("recovery codes")
+
+    # Password reset requests: per address and per account.
+    for _ in range(2):
+        response = world.request(
+            "POST",
+            "/account/request-password-reset/",
+            "anonymous",
+            params=[("username_or_email", "owner")],
+        )
+        assert response.status_code == 200
+    response = world.request(
+        "POST",
+        "/account/request-password-reset/",
+        "anonymous",
+        params=[("username_or_email", "owner")],
+    )
+    assert response.status_code == 429
+    enforced.append("password reset")
+    figure(
+        f"rate limits enforced: {len(enforced)}/6 ({', '.join(enforced)}); right answer "
+        f"accepted while limited: never"
+    )
