@@ -210,24 +210,36 @@ def main(argv: list[str] | None = None) -> int:
     versions: dict[str, str] = {}
     shapes: dict[str, str] = {}
     scale: dict[str, float] = {}
-    # Every server is started and written to in turn; then the read load runs in rounds that
-    # alternate between the servers, so a change in background load on the machine is shared
-    # between them instead of landing on one.
+    # Every server is started first. Then each kind of work runs on all of them in turn, in
+    # rounds where it can be split (the sequential uploads, the read load), so a change in
+    # background load on the machine is shared between the servers instead of landing on one.
     with contextlib.ExitStack() as stack:
         indexes: list[servers.Index] = []
+        works: dict[str, Path] = {}
         for name in chosen:
-            work = run_dir / name
+            work = works[name] = run_dir / name
             work.mkdir()
-            print(f"== {name}", flush=True)
+            print(f"== starting {name}", flush=True)
             if name == "pypiserver":
                 index = stack.enter_context(servers.pypiserver(peer_bin, work))
             elif name == "devpi-server":
                 index = stack.enter_context(servers.devpi(peer_bin, work))
             else:
                 index, _live = stack.enter_context(servers.warehouse_lite(work, args.database))
-            results[name] = compare.measure_writes(index, workload, peer_bin, work)
+            results[name] = {}
             versions[name], shapes[name] = index.version, index.shape
             indexes.append(index)
+        chunks = compare.chunks(workload.sequential, args.rounds)
+        for number, chunk in enumerate(chunks, 1):
+            print(f"== sequential uploads, part {number} of {len(chunks)}", flush=True)
+            for index in indexes:
+                compare.upload_sequential(index, chunk, results[index.name])
+        print("== concurrent uploads, verification, pip install", flush=True)
+        for index in indexes:
+            compare.upload_concurrent(index, workload, results[index.name])
+            compare.verify_and_install(
+                index, workload, peer_bin, works[index.name], results[index.name]
+            )
         rounds: dict[str, list[dict[str, load.LoadResult]]] = {i.name: [] for i in indexes}
         for number in range(1, args.rounds + 1):
             print(f"== read load, round {number} of {args.rounds}", flush=True)
@@ -269,10 +281,11 @@ def main(argv: list[str] | None = None) -> int:
             versions=versions,
             shapes=shapes,
             settings={
-                "Workload": f"{args.projects} projects x (wheel + sdist) per upload round, "
-                f"two rounds: one twine process uploading its {2 * args.projects} files one "
-                f"after the other, then {UPLOADERS} twine processes at once on another "
-                f"{args.projects} projects",
+                "Workload": f"{args.projects} projects x (wheel + sdist) uploaded sequentially "
+                f"(twine uploading one file after the other, in {args.rounds} processes of "
+                f"{2 * args.projects // args.rounds} files run one after another and alternated "
+                f"between the servers), then another {args.projects} projects by {UPLOADERS} "
+                "twine processes at once",
                 "Load": f"{args.connections} connections (wrk, 2 threads), {args.seconds:g}s per "
                 f"row and server, in {args.rounds} rounds alternating between the servers (a 2s "
                 "warm-up before the first); `Accept: text/html`; the project row cycles over "

@@ -43,25 +43,36 @@ def _say(index: Index, text: str) -> None:
     print(f"[{index.name}] {text}", flush=True)
 
 
-def measure_writes(
-    index: Index, workload: Workload, peer_bin: Path, work: Path
-) -> dict[str, float]:
-    """Uploads (sequential, then concurrent), their verification, and pip install."""
-    results: dict[str, float] = {}
-    timing = clients.twine_sequential(index, workload.sequential)
-    results["upload_seq_s"], results["upload_seq_rate"] = timing.seconds, timing.per_second
+def chunks(files: list[Path], parts: int) -> list[list[Path]]:
+    """``files`` in ``parts`` consecutive slices that keep a project's wheel and sdist together."""
+    pairs = [files[i : i + 2] for i in range(0, len(files), 2)]
+    size = -(-len(pairs) // max(1, parts))
+    return [[f for pair in pairs[i : i + size] for f in pair] for i in range(0, len(pairs), size)]
+
+
+def upload_sequential(index: Index, files: list[Path], results: dict[str, float]) -> None:
+    """One twine process uploading ``files`` one after the other; times add up over parts."""
+    timing = clients.twine_sequential(index, files)
+    results["upload_seq_s"] = results.get("upload_seq_s", 0.0) + timing.seconds
+    results["upload_seq_files"] = results.get("upload_seq_files", 0.0) + timing.count
+    results["upload_seq_rate"] = results["upload_seq_files"] / results["upload_seq_s"]
     _say(index, f"twine sequential: {timing.count} files in {timing.seconds:.2f}s")
 
+
+def upload_concurrent(index: Index, workload: Workload, results: dict[str, float]) -> None:
     timing = clients.twine_concurrent(index, workload.concurrent)
     results["upload_par_s"], results["upload_par_rate"] = timing.seconds, timing.per_second
     _say(index, f"twine x{len(workload.concurrent)}: {timing.count} files in {timing.seconds:.2f}s")
 
-    clients.verify_uploads(index, workload.projects, files_each=2)
 
+def verify_and_install(
+    index: Index, workload: Workload, peer_bin: Path, work: Path, results: dict[str, float]
+) -> None:
+    """Check that every upload is listed, then time pip install from the index."""
+    clients.verify_uploads(index, workload.projects, files_each=2)
     timing = clients.pip_install(index, peer_bin, workload.install, work)
     results["pip_s"] = timing.seconds
     _say(index, f"pip install of {timing.count} projects: {timing.seconds:.2f}s")
-    return results
 
 
 def measure_reads(

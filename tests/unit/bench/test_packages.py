@@ -12,7 +12,7 @@ import zipfile
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-from bench.compare import split_by_project
+from bench.compare import chunks, split_by_project
 from bench.packages import make_projects, make_release, many_versions
 
 
@@ -87,3 +87,16 @@ def test_concurrent_groups_keep_a_projects_files_together(tmp_path):
     for group in groups:
         stems = {p.name.split("-")[0] for p in group}
         assert len(group) == 2 * len(stems)
+
+
+def test_sequential_parts_keep_a_projects_files_together(tmp_path):
+    dists = make_projects("bench-seq", 10)
+    paths = [d.write(tmp_path) for d in dists]
+
+    parts = chunks(paths, 4)
+
+    assert [p for part in parts for p in part] == paths
+    assert len(parts) == 4
+    for part in parts:
+        assert len(part) % 2 == 0
+        assert part[0].name.endswith(".whl") and part[1].name.endswith(".tar.gz")
