@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import compare, load, report, servers
+from bench import clients, compare, load, report, servers
 from bench.packages import make_projects, normalize, project_names
 from bench.scale import ScaleConfig, run_scale
 
@@ -84,9 +84,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 NOTES = [
-    "Every server runs alone on the machine while it is measured, started fresh on an empty "
-    "store; the load generator, the clients and the server share the same 2 cores, as they "
-    "would on a small self-hosted box.",
+    "Every server is started fresh on an empty store and warmed with 8 untimed projects; all "
+    "three stay up during the run (idle while another is measured), and each kind of work is "
+    "alternated between them. The load generator, the clients and the servers share the same "
+    "2 cores, as they would on a small self-hosted box.",
     "pypiserver is given the same gunicorn shape as warehouse_lite (its Docker image runs one "
     "gevent worker; started that way here it mixed up concurrent uploads: twine sent one file "
     "and was told another already existed). devpi-server has only its own server; it runs with "
@@ -229,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = {}
             versions[name], shapes[name] = index.version, index.shape
             indexes.append(index)
+        # Warm every worker (imports, template and statement caches) with a few untimed
+        # uploads, as a server that has been running for a while would be.
+        warm_paths = compare.write_dists(make_projects("bench-warm", 8), run_dir / "dists-warm")
+        for index in indexes:
+            clients.twine_sequential(index, warm_paths)
         chunks = compare.chunks(workload.sequential, args.rounds)
         for number, chunk in enumerate(chunks, 1):
             print(f"== sequential uploads, part {number} of {len(chunks)}", flush=True)
