@@ -21,6 +21,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webob import Request
@@ -345,6 +346,7 @@ def _mutate(data: bytes, edits: list[tuple[int, int]], cut: int | None) -> bytes
     return bytes(buffer)
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
 def test_archives(figure: Callable[[str], None]):
     bounded = Bounded()
 
