@@ -42,8 +42,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=_env_float("BENCH_SECONDS", 10),
-        help="duration of each load measurement [BENCH_SECONDS, 10]",
+        default=_env_float("BENCH_SECONDS", 16),
+        help="seconds of load per row and server, split over the rounds [BENCH_SECONDS, 16]",
     )
     parser.add_argument(
         "--connections",
@@ -102,8 +102,9 @@ NOTES = [
     "a 10-file and a 2,000-file project, all uploaded for real) and one large (the same 10 "
     "projects, then rows inserted with SQL up to 10,000 projects); the read load alternates "
     "between the cases round by round. The 2,000 files are real uploads (raw multipart POSTs "
-    "on keep-alive connections, 4 at a time); the 10th / 2,000th upload figures are the median "
-    "of the 5 sequential uploads ending there, so twine's start-up is not part of them.",
+    "on keep-alive connections, 4 at a time). The upload row compares the 6th-10th uploads of "
+    "a fresh project with the 1,996th-2,000th of the big one, timed one by one and alternating "
+    "(median of 5 each), so twine's start-up is not part of them.",
     "Ratios are only comparable within one run: other work on the machine moves every figure. "
     "The load averages above say how busy it was.",
 ]

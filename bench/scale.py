@@ -2,8 +2,8 @@
 
 Two fresh servers, each with its own database:
 - "small" gets 10 small projects, a project with 10 files and one with 2,000 files, all
-  uploaded for real. The uploads ending at the 10th and at the 2,000th file of the big project
-  are timed one by one (median of 5); the files between are uploaded 4 at a time.
+  uploaded for real (4 at a time). The 6th to 10th uploads of a fresh project and the last 5
+  of the big one are then timed one by one, alternating (median of 5 each).
 - "large" gets the same 10 small projects, then projects inserted straight into its database
   (bench/seed.py) up to 10,000.
 The read load then alternates, round by round, between the small and large cases (the same
@@ -94,23 +94,28 @@ def run_scale(
         for dist in many_versions(ten, 5):
             uploader.upload(dist)
         dists = many_versions(big, (config.files + 1) // 2)[: config.files]
-        first_mark = min(10, len(dists))
-        times = [uploader.upload(d) for d in dists[:first_mark]]
-        out["upload_10th_ms"] = statistics.median(times[-TIMED:]) * 1000
-        say(
-            f"uploads {first_mark - TIMED + 1}..{first_mark}: median {out['upload_10th_ms']:.1f} ms"
-        )
-        middle = dists[first_mark : len(dists) - TIMED]
         start = time.perf_counter()
-        _upload_concurrently(small, middle, config.upload_threads)
+        _upload_concurrently(small, dists[: len(dists) - TIMED], config.upload_threads)
         say(
-            f"uploaded {len(middle)} more files of {big} in {time.perf_counter() - start:.1f}s "
+            f"uploaded {len(dists) - TIMED} files of {big} in {time.perf_counter() - start:.1f}s "
             f"({config.upload_threads} connections)"
         )
-        times = [uploader.upload(d) for d in dists[len(dists) - TIMED :]]
-        out["upload_2000th_ms"] = statistics.median(times) * 1000
-        last = len(dists)
-        say(f"uploads {last - TIMED + 1}..{last}: median {out['upload_2000th_ms']:.1f} ms")
+        # The early uploads (6th to 10th file of a fresh project) and the late ones (the last
+        # 5 of the big project) alternate, so both meet the same background load.
+        fresh = many_versions("scale-fresh", 5)
+        for dist in fresh[: 10 - TIMED]:
+            uploader.upload(dist)
+        early: list[float] = []
+        late: list[float] = []
+        for early_dist, late_dist in zip(fresh[10 - TIMED :], dists[-TIMED:], strict=True):
+            early.append(uploader.upload(early_dist))
+            late.append(uploader.upload(late_dist))
+        out["upload_10th_ms"] = statistics.median(early) * 1000
+        out["upload_2000th_ms"] = statistics.median(late) * 1000
+        say(
+            f"uploads 6..10 of a fresh project: median {out['upload_10th_ms']:.1f} ms; "
+            f"{len(dists) - TIMED + 1}..{len(dists)} of {big}: {out['upload_2000th_ms']:.1f} ms"
+        )
     finally:
         uploader.close()
 
@@ -119,7 +124,7 @@ def run_scale(
         large_db_url, USERNAME, "seed", max(0, config.many_projects - config.small_projects)
     )
     say(f"seeded the large database to {total:,} projects in {time.perf_counter() - start:.1f}s")
-    out["projects_small"] = config.small_projects + 2
+    out["projects_small"] = config.small_projects + 3
     out["projects_large"] = total
 
     small_pages = [normalize(p) for p in names]
