@@ -9,6 +9,7 @@ that crashed it) and prints "Done N runs"; tests/reliability/test_fuzz.py reads 
 from __future__ import annotations
 
 import sys
+import tempfile
 
 import atheris
 
@@ -26,6 +27,8 @@ def main() -> None:
         "-timeout=20",
         "-rss_limit_mb=2048",
         "-print_final_stats=1",
+        # A crashing input is written here (and named in the output), not into the checkout.
+        f"-artifact_prefix={tempfile.gettempdir()}/warehouse-lite-fuzz-{target}-",
     ]
     atheris.Setup(args, TARGETS[target])
     atheris.Fuzz()
