@@ -1,7 +1,7 @@
 """macaroons: API tokens and the projects a project-scoped token is for
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Depends on: 0002 (macaroon_projects references projects)
 Create Date: 2026-11-27 05:20:31.038604
 """
@@ -12,9 +12,9 @@ from alembic import op
 import warehouse_lite.db
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
-depends_on = "0002"
+depends_on = None
 
 
 def upgrade() -> None:
