@@ -26,7 +26,7 @@ from tests.common.factories import DEFAULT_PASSWORD, UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.two_factor_factories import UserTOTPFactory
 from tests.common.uploads import upload
-from warehouse_lite.accounts.login import PENDING_LOGIN_KEY
+from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, SESSION_SECOND_FACTOR_KEY
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.services import MacaroonService
@@ -148,10 +148,12 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
     store = registry["sessions.store"]
     signer = Signer(settings.session_secret, salt="warehouse_lite.session")
 
-    def logged_in(user: Any) -> Callable[[], dict[str, Any]]:
+    def logged_in(user: Any, second_factor: bool = False) -> Callable[[], dict[str, Any]]:
+        # second_factor: the session logged in with password + 2FA (what complete_login keeps).
         return lambda: {
             SESSION_USER_KEY: str(user.id),
             SESSION_PASSWORD_DATE_KEY: user.password_date.isoformat(),
+            SESSION_SECOND_FACTOR_KEY: second_factor,
         }
 
     def pending() -> dict[str, Any]:
@@ -171,7 +173,7 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
         "anonymous": Credentials("anonymous", session=dict),
         "pending-2fa": Credentials("pending-2fa", session=pending),
         "session": Credentials("session", session=logged_in(owner)),
-        "admin-session": Credentials("admin-session", session=logged_in(admin)),
+        "admin-session": Credentials("admin-session", session=logged_in(admin, second_factor=True)),
         "basic-password": Credentials("basic-password", headers=basic("owner", DEFAULT_PASSWORD)),
         "user-token": Credentials("user-token", headers=token(user_token)),
         "project-token": Credentials("project-token", headers=token(project_token)),

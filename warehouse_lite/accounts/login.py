@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 PENDING_LOGIN_KEY = "auth.pending"
 PENDING_LOGIN_MAX_AGE = 300  # seconds between a correct password and the second factor
+# Set by complete_login: True when this session's login gave a second factor (the admin area
+# requires it; having 2FA enrolled is not enough, it may have been enrolled after the login).
+SESSION_SECOND_FACTOR_KEY = "auth.second_factor"
+# The ``method`` names of complete_login that are a second factor (see two_factor/login_views).
+SECOND_FACTOR_METHODS = frozenset({"totp", "webauthn", "recovery-code"})
 
 
 def safe_next(request: Request, target: str | None) -> str:
@@ -38,13 +43,16 @@ def complete_login(
 ) -> str:
     """Log ``user`` in to this browser session; returns where to redirect.
 
-    The session id is rotated (no fixation) and the CSRF token replaced.
+    The session id is rotated (no fixation) and the CSRF token replaced. The session records
+    whether ``method`` was a second factor (``session_passed_second_factor``).
     """
     session = request.session
     session.pop(PENDING_LOGIN_KEY, None)
     session.rotate()
     session[SESSION_USER_KEY] = str(user.id)
     session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
+    # Always written: rotate() keeps the old data, which must not vouch for this login.
+    session[SESSION_SECOND_FACTOR_KEY] = method in SECOND_FACTOR_METHODS
     session.new_csrf_token()
     forget_cached_identity(request)
     request.find_service(UserService).record_login(user)
@@ -52,6 +60,11 @@ def complete_login(
     rate_limits = request.registry["ratelimits"]
     rate_limits.login_user.clear(user.username)
     return safe_next(request, next_url)
+
+
+def session_passed_second_factor(request: Request) -> bool:
+    """Whether this browser session logged in with a password *and* a second factor."""
+    return request.session.get(SESSION_SECOND_FACTOR_KEY) is True
 
 
 def start_pending_login(request: Request, user: User, next_url: str | None) -> None:

@@ -3,8 +3,9 @@ tokens, remove a project), each with a reason.
 
 Who gets in: the view permission is ADMIN_ACCESS, which only a browser session of a user with
 the admin flag has (security_policy: API tokens and Basic passwords can never grant it), and
-``require_second_factor`` then refuses admins who have no second factor enrolled (login makes
-every user with one give it, so an admin session with 2FA enrolled passed it).
+``require_second_factor`` then refuses every session that did not log in with a second factor
+(accounts/login.py records that at login). Having 2FA enrolled is not enough: an admin may have
+logged in with the password alone and enrolled it afterwards in that same session.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from warehouse_lite.accounts.login import session_passed_second_factor
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.admin import services
 from warehouse_lite.admin.forms import ReasonForm, RemoveProjectForm
@@ -42,15 +44,20 @@ USER_ACTIONS: dict[str, tuple[Callable[..., Any], str]] = {
 
 
 def require_second_factor(view: View) -> View:
-    """View decorator (runs after the permission check): an admin without 2FA gets a page
-    telling them to enroll a second factor first, and the action is not run."""
+    """View decorator (runs after the permission check): only a session that logged in with a
+    second factor gets through. Otherwise the action is not run and the admin gets a page
+    telling them to enroll a second factor, or, if they have one, to log in again with it."""
 
     def wrapper(context: Any, request: Request) -> Any:
-        if not request.find_service(UserService).has_two_factor(request.user):
-            response = render_to_response("admin/enroll_2fa.html", {}, request=request)
-            response.status = 403
-            return response
-        return view(context, request)
+        if session_passed_second_factor(request):
+            return view(context, request)
+        if request.find_service(UserService).has_two_factor(request.user):
+            template = "admin/login_again_2fa.html"
+        else:
+            template = "admin/enroll_2fa.html"
+        response = render_to_response(template, {}, request=request)
+        response.status = 403
+        return response
 
     return wrapper
 

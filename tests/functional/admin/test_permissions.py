@@ -1,5 +1,5 @@
-"""Who may reach the admin area: only an admin's browser session, and only with a second
-factor enrolled. Everyone else is refused and nothing changes; unknown names are a 404."""
+"""Who may reach the admin area: only an admin's browser session, and only one that logged in
+with a second factor. Everyone else is refused and nothing changes; unknown names are a 404."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.common.two_factor_factories import UserTOTPFactory
 from tests.functional.admin.conftest import admin_actions, login_with_totp
-from tests.functional.conftest import csrf_of, login
+from tests.functional.conftest import csrf_of, form_for, login
+from tests.functional.two_factor.helpers import (
+    SoftKey,
+    code_at,
+    key_login,
+    logout,
+    register_key,
+    start_login,
+    submit_recovery_code,
+)
 from warehouse_lite.accounts.models import User
 from warehouse_lite.accounts.two_factor.models import UserTOTP
 from warehouse_lite.events.models import UserEvent
@@ -188,4 +197,70 @@ def test_an_admin_session_still_needs_the_totp_step(app, db, clock) -> None:
     response = app.get("/admin/", expect_errors=True)
     assert response.status_code == 303 and response.location.endswith("/account/two-factor/")
     login_with_totp(app, clock, "halfway", totp.secret)  # now fully logged in
+    assert app.get("/admin/").status_code == 200
+
+
+def _enroll_totp_in_this_session(app: Any, clock: Any) -> str:
+    page = app.get("/manage/account/totp-provision")
+    secret = page.html.find(id="totp-secret").text.replace(" ", "")
+    form = form_for(page, "/manage/account/totp-provision")
+    form["totp_value"] = code_at(secret, clock)
+    assert form.submit().status_code == 303
+    clock.advance(30)
+    return secret
+
+
+@pytest.mark.parametrize(("url", "data"), ALL)
+def test_enrolling_2fa_after_a_password_login_does_not_open_the_area(
+    app, db, world, clock, url, data
+) -> None:
+    """The session logged in with the password alone; 2FA added afterwards does not vouch for
+    it. The admin is told to log in again with the second factor, and nothing changes."""
+    UserFactory(username="late-admin", is_admin=True)
+    assert login(app, "late-admin").status_code == 303
+    _enroll_totp_in_this_session(app, clock)
+    csrf = csrf_of(app.get("/manage/account/"))
+    before = snapshot(db)
+    response = _request(app, url, data, csrf)
+    assert response.status_code == 403
+    assert "Administration needs a login with your second factor" in response.text
+    assert "log in again" in response.text
+    assert snapshot(db) == before
+
+
+def test_after_enrolling_a_fresh_login_with_the_code_opens_the_area(app, db, clock) -> None:
+    UserFactory(username="late-admin", is_admin=True)
+    assert login(app, "late-admin").status_code == 303
+    secret = _enroll_totp_in_this_session(app, clock)
+    assert app.get("/admin/", expect_errors=True).status_code == 403
+    logout(app)
+    login_with_totp(app, clock, "late-admin", secret)
+    assert app.get("/admin/").status_code == 200
+
+
+def test_an_admin_logged_in_with_a_security_key_gets_in(app, db) -> None:
+    UserFactory(username="key-admin", is_admin=True)
+    assert login(app, "key-admin").status_code == 303
+    key = SoftKey()
+    assert register_key(app, key).status_code == 200
+    assert app.get("/admin/", expect_errors=True).status_code == 403
+    logout(app)
+    start_login(app, "key-admin")
+    assert key_login(app, key).status_code == 200
+    assert app.get("/admin/").status_code == 200
+
+
+def test_an_admin_logged_in_with_a_recovery_code_gets_in(app, db, clock) -> None:
+    root = UserFactory(username="code-admin", is_admin=True)
+    totp = UserTOTPFactory(user=root)
+    login_with_totp(app, clock, "code-admin", totp.secret)
+    page = app.get("/manage/account/recovery-codes/generate")
+    form = form_for(page, "/manage/account/recovery-codes/generate")
+    form["password"] = DEFAULT_PASSWORD
+    shown = form.submit()
+    codes = [li.text.strip() for li in shown.html.find(id="recovery-codes").find_all("li")]
+    assert len(codes) == 8
+    logout(app)
+    start_login(app, "code-admin")
+    assert submit_recovery_code(app, codes[0]).status_code == 303
     assert app.get("/admin/").status_code == 200
