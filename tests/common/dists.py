@@ -224,3 +224,35 @@ def with_content(dist: Dist, content: bytes, *, filename: str | None = None) -> 
         dist.metadata,
         dist.filetype,
     )
+
+
+def header_bomb_sdist_bytes(
+    kind: str, size: int, name: str = "sample", version: str = "1.0"
+) -> bytes:
+    """A valid sdist followed by one member whose GNU long name (``kind="gnu"``) or PAX
+    extended header (``kind="pax"``) is ``size`` bytes long: tiny compressed, huge unpacked.
+    Written in chunks, so building it costs little memory."""
+    top = f"{escaped(name)}-{version}"
+    pkg_info = Meta(name, version).email()
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as out:
+        info = tarfile.TarInfo(f"{top}/PKG-INFO")
+        info.size = len(pkg_info)
+        out.write(info.tobuf(tarfile.USTAR_FORMAT))
+        out.write(pkg_info + bytes(-len(pkg_info) % tarfile.BLOCKSIZE))
+        header = tarfile.TarInfo("././@LongLink" if kind == "gnu" else "././@PaxHeader")
+        header.type = tarfile.GNUTYPE_LONGNAME if kind == "gnu" else tarfile.XHDTYPE
+        header.size = size
+        out.write(header.tobuf(tarfile.GNU_FORMAT))
+        # GNU: the name itself; PAX: one record "<size> comment=aaa...\n" of exactly size bytes.
+        prefix, suffix = (b"", b"") if kind == "gnu" else (f"{size} comment=".encode(), b"\n")
+        out.write(prefix)
+        remaining = size - len(prefix) - len(suffix)
+        chunk = b"a" * (1024 * 1024)
+        while remaining > 0:
+            out.write(chunk[: min(remaining, len(chunk))])
+            remaining -= len(chunk)
+        out.write(suffix + bytes(-size % tarfile.BLOCKSIZE))
+        out.write(tarfile.TarInfo(f"{top}/extra.txt").tobuf(tarfile.USTAR_FORMAT))
+        out.write(bytes(2 * tarfile.BLOCKSIZE))
+    return buffer.getvalue()

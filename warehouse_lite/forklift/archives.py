@@ -9,10 +9,11 @@ is decompressed, so a hostile archive costs us little.
 
 from __future__ import annotations
 
+import gzip
 import tarfile
 import zipfile
 import zlib
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name
@@ -26,6 +27,18 @@ MAX_RATIO = 50
 BOMB_FLOOR = 16 * 1024 * 1024
 MAX_METADATA_SIZE = 8 * 1024 * 1024
 MAX_MEMBERS = 100_000
+# A PAX extended header or GNU long name holds a path, a link target, times and such;
+# tarfile reads it whole into memory, so anything larger than this is refused unread.
+MAX_TAR_HEADER_SIZE = 64 * 1024
+# Extended headers chained in front of one member (tarfile reads them recursively).
+MAX_HEADER_CHAIN = 8
+_EXTENDED_HEADER_TYPES = {
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+}
 
 
 def _invalid(filename: str, why: str) -> UploadError:
@@ -45,12 +58,19 @@ def check_member_name(filename: str, name: str) -> None:
         raise _invalid(filename, f"the archive member {name!r} has an unsafe path")
 
 
+def _expansion_limit(archive_size: int) -> int:
+    return max(BOMB_FLOOR, MAX_RATIO * archive_size)
+
+
+def _bomb(filename: str) -> UploadError:
+    return _invalid(
+        filename, f"it expands to more than {MAX_RATIO} times its size (a compression bomb?)"
+    )
+
+
 def _check_expansion(filename: str, total: int, archive_size: int) -> None:
-    if total > max(BOMB_FLOOR, MAX_RATIO * archive_size):
-        raise _invalid(
-            filename,
-            f"it expands to more than {MAX_RATIO} times its size (a compression bomb?)",
-        )
+    if total > _expansion_limit(archive_size):
+        raise _bomb(filename)
 
 
 def _compare_metadata(filename: str, where: str, data: bytes, meta: ValidatedMetadata) -> None:
@@ -146,21 +166,76 @@ def _check_tar_member(filename: str, member: tarfile.TarInfo) -> None:
         raise _invalid(filename, f"the archive member {member.name!r} is a device or FIFO")
 
 
+class _CountingReader:
+    """The decompressed sdist, read for tarfile; refuses to give out more than ``limit`` bytes.
+
+    tarfile reads some things whole (extended headers) and skips member data by reading it, so
+    the declared member sizes alone do not bound the work: this counts every byte it decompresses.
+    """
+
+    def __init__(self, source: BinaryIO, filename: str, limit: int) -> None:
+        self._gzip = gzip.GzipFile(fileobj=source, mode="rb")
+        self._filename = filename
+        self._limit = limit
+        self.total = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self._limit - self.total + 1:
+            # Never decompress more than one byte beyond the limit in one call.
+            size = self._limit - self.total + 1
+        data = self._gzip.read(size)
+        self.total += len(data)
+        if self.total > self._limit:
+            raise _bomb(self._filename)
+        return data
+
+    def close(self) -> None:
+        self._gzip.close()
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that refuses oversized or endlessly chained extended headers before tarfile
+    reads them into memory."""
+
+    def _proc_member(self, archive: Any) -> Any:
+        filename = getattr(archive, "_wl_filename", "the sdist")
+        if self.type in _EXTENDED_HEADER_TYPES:
+            chain = getattr(archive, "_wl_chain", 0) + 1
+            archive._wl_chain = chain
+            if self.size > MAX_TAR_HEADER_SIZE:
+                raise _invalid(
+                    filename,
+                    f"it has a {self.size}-byte extended tar header (PAX or GNU long name); "
+                    f"at most {MAX_TAR_HEADER_SIZE} bytes are allowed",
+                )
+            if chain > MAX_HEADER_CHAIN:
+                raise _invalid(filename, "it has too many extended tar headers in a row")
+        else:
+            archive._wl_chain = 0
+        return super()._proc_member(archive)  # type: ignore[misc]  # private, but documented as overridable
+
+
 def inspect_sdist(
     source: BinaryIO, filename: str, archive_size: int, meta: ValidatedMetadata
 ) -> None:
-    """Check an sdist: a .tar.gz with {name}-{version}/PKG-INFO naming this release."""
+    """Check an sdist: a .tar.gz with {name}-{version}/PKG-INFO naming this release.
+
+    The gzip stream is decompressed by a counting reader under tarfile (in stream mode), so the
+    whole archive -- headers, skipped data and all -- may expand only as far as a zip may.
+    """
     top = filename.removesuffix(".tar.gz")
     wanted = f"{top}/PKG-INFO"
     data = None
     total = 0
+    stream = _CountingReader(source, filename, _expansion_limit(archive_size))
     try:
-        with tarfile.open(fileobj=source, mode="r:gz") as archive:
+        with tarfile.open(fileobj=cast(Any, stream), mode="r|", tarinfo=_BoundedTarInfo) as archive:
+            archive._wl_filename = filename  # type: ignore[attr-defined]
             for count, member in enumerate(archive, start=1):
                 if count > MAX_MEMBERS:
                     raise _invalid(filename, "it has too many members")
                 _check_tar_member(filename, member)
-                # Checked at each header, before the member's data is decompressed.
+                # The declared sizes: refused at the header, before the data is decompressed.
                 total += member.size
                 _check_expansion(filename, total, archive_size)
                 if member.name.removeprefix("./") == wanted and member.isreg():
@@ -170,6 +245,8 @@ def inspect_sdist(
                     data = handle.read() if handle is not None else None
     except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
         raise _invalid(filename, f"it is not a readable .tar.gz archive ({exc})") from None
+    finally:
+        stream.close()
     if data is None:
         raise UploadError(f"The sdist {filename!r} does not contain {wanted}.")
     _compare_metadata(filename, wanted, data, meta)

@@ -14,7 +14,15 @@ import pytest
 import trove_classifiers
 from sqlalchemy import select
 
-from tests.common.dists import Dist, Meta, make_sdist, make_wheel, tar_gz_bytes, with_content
+from tests.common.dists import (
+    Dist,
+    Meta,
+    header_bomb_sdist_bytes,
+    make_sdist,
+    make_wheel,
+    tar_gz_bytes,
+    with_content,
+)
 from tests.common.factories import UserFactory
 from tests.common.uploads import basic_auth, row_counts, stored, upload
 from warehouse_lite.packaging.models import File, FilenameRegistry
@@ -314,6 +322,16 @@ CASES = [
         "tar-bomb",
         "(a compression bomb?)",
         dist=lambda: make_sdist(members={"sample-1.0/zeros.bin": bytes(20 * MiB)}),
+    ),
+    Bad(
+        "tar-long-name-bomb",
+        "a 67108864-byte extended tar header",
+        dist=lambda: make_sdist(raw=header_bomb_sdist_bytes("gnu", 64 * MiB)),
+    ),
+    Bad(
+        "tar-pax-header-bomb",
+        "a 67108864-byte extended tar header",
+        dist=lambda: make_sdist(raw=header_bomb_sdist_bytes("pax", 64 * MiB)),
     ),
     Bad(
         "zip-path-traversal",

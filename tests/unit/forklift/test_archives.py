@@ -9,7 +9,14 @@ import zipfile
 
 import pytest
 
-from tests.common.dists import Meta, make_sdist, make_wheel, tar_gz_bytes, zip_bytes
+from tests.common.dists import (
+    Meta,
+    header_bomb_sdist_bytes,
+    make_sdist,
+    make_wheel,
+    tar_gz_bytes,
+    zip_bytes,
+)
 from warehouse_lite.forklift import archives
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.metadata import validate_metadata
@@ -158,3 +165,53 @@ def test_gzip_that_is_not_a_tar():
     data = gzip.compress(b"plain text, not a tar archive" * 20)
     with pytest.raises(UploadError, match=re.escape("not a readable .tar.gz")):
         _sdist(data)
+
+
+@pytest.mark.parametrize("kind", ["gnu", "pax"])
+def test_an_oversized_extended_header_is_refused_unread(kind):
+    # 64 MiB of long name or PAX record in a ~64 KiB upload: tarfile would read it all into
+    # memory (and, being a header, it counts for no member's size).
+    data = header_bomb_sdist_bytes(kind, 64 * 1024 * 1024)
+    assert len(data) < 200_000
+    with pytest.raises(UploadError, match=re.escape("extended tar header")):
+        _sdist(data)
+
+
+@pytest.mark.parametrize("kind", ["gnu", "pax"])
+def test_small_extended_headers_are_fine(kind):
+    data = header_bomb_sdist_bytes(kind, 4096)
+    _sdist(data)
+
+
+def test_headers_under_the_size_limit_still_count_towards_the_expansion():
+    # Each member's PAX header is just allowed, but together they expand far beyond the
+    # limit while every member declares 0 bytes.
+    members: list = [("sample-1.0/PKG-INFO", Meta("sample", "1.0").email())]
+    for index in range(400):
+        info = tarfile.TarInfo(f"sample-1.0/f{index}")
+        info.pax_headers = {"comment": "a" * 60_000}
+        members.append(info)
+    data = tar_gz_bytes(members)
+    assert len(data) < 1024 * 1024
+    with pytest.raises(UploadError, match=re.escape("compression bomb")):
+        _sdist(data)
+
+
+def test_a_long_chain_of_extended_headers_is_refused():
+    pkg_info = Meta("sample", "1.0").email()
+    raw = io.BytesIO()
+    info = tarfile.TarInfo("sample-1.0/PKG-INFO")
+    info.size = len(pkg_info)
+    raw.write(info.tobuf(tarfile.USTAR_FORMAT) + pkg_info)
+    raw.write(bytes(-len(pkg_info) % tarfile.BLOCKSIZE))
+    record = b"20 comment=aaaaaaaa\n"
+    for _ in range(5000):
+        header = tarfile.TarInfo("././@PaxHeader")
+        header.type = tarfile.XHDTYPE
+        header.size = len(record)
+        raw.write(header.tobuf(tarfile.USTAR_FORMAT) + record + bytes(512 - len(record)))
+    raw.write(tarfile.TarInfo("sample-1.0/x").tobuf(tarfile.USTAR_FORMAT) + bytes(1024))
+    import gzip
+
+    with pytest.raises(UploadError, match=re.escape("too many extended tar headers")):
+        _sdist(gzip.compress(raw.getvalue()))
