@@ -56,9 +56,11 @@ test-e2e: $(STAMP) ## End-to-end: gunicorn, Redis, Celery, SMTP, twine/uv/pip/fl
 test-browser: $(STAMP) ## End-to-end in headless Chromium (Debian's /usr/bin/chromium)
 	$(PYTEST) tests/e2e -q -m browser $(COV)
 
-test-reliability: $(STAMP) ## Concurrency, faults, hostile input and the security suite
+test-reliability: $(STAMP) ## Concurrency, faults, hostile input, security suite (+ hostile/security on PostgreSQL)
 	@if [ -d tests/reliability ] || [ -d tests/security ]; then \
-	  $(PYTEST) $$(ls -d tests/reliability tests/security 2>/dev/null) -q $(COV); \
+	  $(PYTEST) $$(ls -d tests/reliability tests/security 2>/dev/null) -q $(COV) && \
+	  WAREHOUSE_TEST_DATABASE=$(PG_TEST) $(PYTEST) tests/reliability/test_hostile_http.py \
+	    tests/security -q $(COV); \
 	else echo "no reliability/security tests yet"; fi
 
 coverage: $(STAMP) ## Print branch coverage of the last test runs

@@ -23,6 +23,7 @@ INCLUDES = [
     "warehouse_lite.routes",
     "warehouse_lite.templating",
     "warehouse_lite.canonical",
+    "warehouse_lite.input_guard",
     "warehouse_lite.headers",
     "warehouse_lite.views",
     "warehouse_lite.accounts",

@@ -41,4 +41,8 @@ def security_headers_tween_factory(handler: Any, registry: Any) -> Any:
 
 
 def includeme(config: Configurator) -> None:
-    config.add_tween("warehouse_lite.headers.security_headers_tween_factory")
+    # Inside the canonical-host tween (which must see the request first), outside the rest.
+    config.add_tween(
+        "warehouse_lite.headers.security_headers_tween_factory",
+        under="warehouse_lite.canonical.canonical_tween_factory",
+    )
