@@ -192,3 +192,39 @@ def test_basic_password_on_a_web_page_says_it_is_for_uploads(app, db):
     )
     assert "only accepted for uploads" in response.text
     assert "only accepted for uploads" in response.status
+
+
+# Targets whose characters must never reach the Location header as given: CR/LF (urlsplit
+# drops them before its checks), tab, SOH, DEL, C1 and Unicode line separators.
+BAD_NEXT = ["/x%0Ay", "/x%0D%0ASet-Cookie:%20a=b", "/x%09y", "/x%01y", "/x%7Fy", "/x%C2%85y",
+            "/x%E2%80%A8y", "%0A/x", "/%0A/evil.example/"]  # fmt: skip
+
+
+def test_next_with_control_characters_while_logged_in_goes_to_the_default(app, db):
+    UserFactory(username="erin")
+    assert login(app, "erin").status_code == 303
+    for target in BAD_NEXT:
+        response = app.get(f"/account/login/?next={target}", status=303)
+        assert response.location == "http://localhost/manage/account/", target
+
+
+def test_next_with_control_characters_on_login_goes_to_the_default(app, db):
+    UserFactory(username="erin")
+    for target in BAD_NEXT:
+        page = app.get(f"/account/login/?next={target}")
+        form = form_for(page, "/account/login/")
+        form["username"] = "erin"
+        form["password"] = DEFAULT_PASSWORD
+        response = form.submit(status=303)
+        assert response.location == "http://localhost/manage/account/", target
+        app.reset()
+
+
+def test_next_with_non_ascii_characters_is_percent_encoded(app, db):
+    UserFactory(username="erin")
+    page = app.get("/account/login/?next=/project/%E2%82%AC%C3%BC/?q=a%20b")
+    form = form_for(page, "/account/login/")
+    form["username"] = "erin"
+    form["password"] = DEFAULT_PASSWORD
+    response = form.submit(status=303)
+    assert response.location == "http://localhost/project/%E2%82%AC%C3%BC/?q=a%20b"

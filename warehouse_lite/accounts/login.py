@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from warehouse_lite.accounts.models import User
 
 PENDING_LOGIN_KEY = "auth.pending"
+# Printable ASCII stays as given in a redirect target; anything else is percent-encoded (UTF-8).
+_ASCII_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
 PENDING_LOGIN_MAX_AGE = 300  # seconds between a correct password and the second factor
 # Set by complete_login: True when this session's login gave a second factor (the admin area
 # requires it; having 2FA enrolled is not enough, it may have been enrolled after the login).
@@ -26,16 +28,22 @@ SECOND_FACTOR_METHODS = frozenset({"totp", "webauthn", "recovery-code"})
 
 
 def safe_next(request: Request, target: str | None) -> str:
-    """Where to go after login: only a path on this site, never another host."""
+    """Where to go after login: only a path on this site, never another host.
+
+    Control and other non-printable characters are refused outright: urlsplit() drops CR, LF
+    and tab before parsing, so the checks below would pass them, and a CR/LF in the Location
+    header is a 500 (or, in a lesser server, a split header). Other non-ASCII characters are
+    percent-encoded, since a header value must be Latin-1.
+    """
     default = request.route_path("manage.account")
-    if not target:
+    if not target or not target.isprintable():
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     if "\\" in target:
         return default
-    return target
+    return quote(target, safe=_ASCII_PRINTABLE)
 
 
 def complete_login(

@@ -317,3 +317,31 @@ def test_removal_attempts_count_toward_the_rate_limit(app, db, clock):
     blocked = _remove(app, DEFAULT_PASSWORD)
     assert blocked.status_code == 429
     assert db.get(UserTOTP, totp.user_id) is not None
+
+
+@pytest.mark.parametrize("target", ["/x%0Ay", "/x%0D%0ASet-Cookie:%20a=b", "/x%01y"])
+def test_next_with_control_characters_after_the_second_step_goes_to_the_default(
+    app, db, clock, target
+):
+    user = UserFactory(username="tina")
+    totp = UserTOTPFactory(user=user)
+    page = app.get(f"/account/login/?next={target}")
+    form = form_for(page, "/account/login/")
+    form["username"] = "tina"
+    form["password"] = DEFAULT_PASSWORD
+    assert form.submit(status=303).location.endswith("/account/two-factor/")
+    done = submit_totp(app, code_at(totp.secret, clock))
+    assert done.status_code == 303
+    assert done.location == "http://localhost/manage/account/"
+
+
+def test_next_is_kept_through_the_second_step(app, db, clock):
+    user = UserFactory(username="tina")
+    totp = UserTOTPFactory(user=user)
+    page = app.get("/account/login/?next=/project/%C3%BC/")
+    form = form_for(page, "/account/login/")
+    form["username"] = "tina"
+    form["password"] = DEFAULT_PASSWORD
+    form.submit(status=303)
+    done = submit_totp(app, code_at(totp.secret, clock))
+    assert done.location == "http://localhost/project/%C3%BC/"
