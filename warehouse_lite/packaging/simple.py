@@ -63,9 +63,14 @@ def not_acceptable(request: Request) -> Response:
     return response
 
 
-def index_key(serial: int, content_type: str, prefix: str) -> Hashable:
-    """Cache key of /simple/ rendered at ``serial`` (also used by simple_fast)."""
-    return ("simple-index", serial, content_type, prefix)
+def index_key(serial: int, project_count: int, content_type: str, prefix: str) -> Hashable:
+    """Cache key of /simple/ (also used by simple_fast).
+
+    Journal ids are handed out when rows are written, not in commit order, so a project created
+    by a transaction that commits after a later-numbered one would leave the newest serial
+    unchanged; the project count changes then, so the list is rendered again.
+    """
+    return ("simple-index", serial, project_count, content_type, prefix)
 
 
 def detail_key(project_id: Hashable, serial: int, content_type: str, files_prefix: str) -> Hashable:
@@ -112,7 +117,10 @@ def simple_index(request: Request) -> Response:
     content_type = negotiate(request)
     if content_type is None:
         return not_acceptable(request)
-    serial = request.db.scalar(select(func.max(JournalEntry.id))) or 0
+    row = request.db.execute(
+        select(func.max(JournalEntry.id), select(func.count(Project.id)).scalar_subquery())
+    ).one()
+    serial, project_count = int(row[0] or 0), int(row[1] or 0)
     prefix = request.route_path("simple.index")
 
     def render() -> bytes:
@@ -121,7 +129,8 @@ def simple_index(request: Request) -> Response:
             return simple_render.index_json(projects, serial)
         return simple_render.index_html(projects, prefix)
 
-    page = cached_page(request, index_key(serial, content_type, prefix), content_type, render)
+    key = index_key(serial, project_count, content_type, prefix)
+    page = cached_page(request, key, content_type, render)
     return page_response(request, page, serial)
 
 

@@ -46,7 +46,7 @@ def _project_statement() -> Any:
 
 
 def _index_statement() -> Any:
-    return select(func.max(JournalEntry.id))
+    return select(func.max(JournalEntry.id), select(func.count(Project.id)).scalar_subquery())
 
 
 class SerialReader:
@@ -67,10 +67,11 @@ class SerialReader:
         row = self._connect().execute(self.project_statement, {"name": normalized_name}).first()
         return None if row is None else (row[0], int(row[1]))
 
-    def index_serial(self) -> int:
-        """The newest journal id: the serial of the project list."""
+    def index_serial(self) -> tuple[int, int]:
+        """(newest journal id, number of projects): what the project list is cached under."""
         assert self._connect is not None
-        return int(self._connect().execute(self.index_statement).scalar() or 0)
+        row = self._connect().execute(self.index_statement).first()
+        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
 
 class PostgresSerialReader(SerialReader):
@@ -111,9 +112,9 @@ class PostgresSerialReader(SerialReader):
         row = self._fetchone(self._project_sql, {"name": normalized_name})
         return None if row is None else (row[0], int(row[1]))
 
-    def index_serial(self) -> int:
+    def index_serial(self) -> tuple[int, int]:
         row = self._fetchone(self._index_sql, {})
-        return int(row[0] or 0) if row else 0
+        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
 
 def simple_fast_tween_factory(handler: Any, registry: Any) -> Any:
@@ -145,8 +146,8 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
         return None
     cache = simple.page_cache(request)
     if not name:
-        serial = reader.index_serial()
-        page = cache.get(simple.index_key(serial, content_type, index_path))
+        serial, project_count = reader.index_serial()
+        page = cache.get(simple.index_key(serial, project_count, content_type, index_path))
     else:
         name = name[:-1]
         if canonicalize_name(name) != name:

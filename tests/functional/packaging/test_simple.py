@@ -205,3 +205,12 @@ def test_cache_serves_repeated_requests_without_rendering_again(app, wsgi_app, p
     second = app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})
     assert first.body == second.body
     assert cache.hits == hits + 1
+
+
+def test_index_shows_a_project_committed_after_a_later_serial(app, db, published):
+    # Journal ids are given out at write time, not commit time: a project whose transaction
+    # commits after a later-numbered journal entry arrives without a new highest serial.
+    app.get("/simple/")  # cached under the current (serial, project count)
+    db.add(Project(name="Late-Comer", normalized_name="late-comer", last_serial=1))
+    db.flush()
+    assert "late-comer" in app.get("/simple/").text
