@@ -10,7 +10,8 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider
 COV := --cov=warehouse_lite --cov-branch --cov-append --cov-report=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve stack worker migrate shell test test-fast test-sqlite test-pg \
+
+.PHONY: system-deps help venv serve stack worker migrate shell test test-fast test-sqlite test-pg \
         test-e2e test-browser test-reliability coverage lint format bench clean
 
 help: ## Show this help
@@ -39,7 +40,10 @@ migrate: $(STAMP) ## Apply database migrations (DATABASE_URL or var/warehouse.sq
 shell: $(STAMP) ## Python shell with the settings and a database session
 	$(BIN)/warehouse-lite shell
 
-test: test-fast test-e2e test-browser test-reliability coverage ## Every test family (what CI runs)
+test: system-deps test-fast test-e2e test-browser test-reliability coverage ## Every test family (what CI runs)
+
+system-deps: ## Install/start PostgreSQL, redis-server, Chromium, oathtool, wrk (Debian; sudo if not root)
+	bin/system-deps
 
 test-fast: test-sqlite test-pg ## Unit + functional tests on SQLite and on PostgreSQL
 
