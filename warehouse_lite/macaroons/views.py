@@ -47,12 +47,20 @@ def account_panel(request: Request) -> dict[str, Any]:
     return {"macaroons": request.find_service(MacaroonService).macaroons_for_user(request.user)}
 
 
+def primary_email_verified(user: User) -> bool:
+    """Tokens are only for accounts whose primary address is verified: an upload or a leaked
+    token must be able to reach a person who actually reads that address."""
+    email = user.primary_email
+    return email is not None and email.verified
+
+
 def _page(request: Request, **extra: Any) -> dict[str, Any]:
     user = request.user
     macaroons = request.find_service(MacaroonService)
     projects = uploadable_projects(request, user)
     context: dict[str, Any] = {
         "user": user,
+        "email_verified": primary_email_verified(user),
         "macaroons": macaroons.macaroons_for_user(user),
         "projects": projects,
         "create_form": None,
@@ -94,6 +102,10 @@ def manage_tokens(request: Request) -> dict[str, Any]:
 def create_token(request: Request) -> Any:
     user = request.user
     form = _create_form(request, request.POST, uploadable_projects(request, user))
+    if not primary_email_verified(user):
+        # The page shows why and links to the email settings (template: email_verified).
+        request.response.status = 403
+        return _page(request, create_form=form)
     if not form.validate():
         request.response.status = 400
         return _page(request, create_form=form)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.common.factories import DEFAULT_PASSWORD, UserFactory
+from tests.common.factories import DEFAULT_PASSWORD, EmailFactory, UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import csrf_of, login
@@ -262,3 +262,50 @@ def test_concurrent_duplicate_description_is_a_form_error(app, db, monkeypatch) 
     assert response.status_code == 400
     assert "already have a token with this name" in response.text
     assert _count(db) == 1
+
+
+def _unverified_user(app, db, *, with_address: bool = True):
+    user = UserFactory(with_email=False)
+    if with_address:
+        EmailFactory(user=user, email=f"{user.username}@example.com", primary=True)
+    db.flush()
+    assert login(app, user.username).status_code == 303
+    return user
+
+
+def test_no_tokens_until_the_primary_email_is_verified(app, db, outbox) -> None:
+    user = _unverified_user(app, db)
+    page = app.get(URL)
+    notice = page.html.find(id="verify-email-first")
+    assert "Verify your primary email address before you create an API token" in notice.text
+    assert notice.find("a")["href"] == "/manage/account/#emails"
+    assert page.html.find("form", action=URL) is None  # no create form to fill in
+    # A POST anyway (an old page, a script) is refused and creates nothing.
+    before = _count(db)
+    refused = app.post(
+        URL,
+        [("description", "CI"), ("token_scope", "scope:user"), ("csrf_token", csrf_of(page))],
+        expect_errors=True,
+    )
+    assert refused.status_code == 403
+    assert "Verify your primary email address" in refused.text
+    assert not TOKEN_RE.search(refused.text)
+    assert _count(db) == before and "account:api_token:added" not in _tags(db, user)
+    # Once verified, the same request works.
+    user.primary_email.verified = True
+    db.flush()
+    assert _create(app, "scope:user").status_code == 200
+    assert _count(db) == before + 1
+
+
+def test_an_account_without_any_email_gets_no_token(app, db) -> None:
+    _unverified_user(app, db, with_address=False)
+    before = _count(db)
+    page = app.get(URL)
+    refused = app.post(
+        URL,
+        [("description", "CI"), ("token_scope", "scope:user"), ("csrf_token", csrf_of(page))],
+        expect_errors=True,
+    )
+    assert refused.status_code == 403 and "Verify your primary email" in refused.text
+    assert _count(db) == before
