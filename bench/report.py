@@ -118,6 +118,55 @@ def tool_version(args: list[str]) -> str:
     return text[0] if text else "unknown"
 
 
+def target_rows(report: Report) -> list[tuple[str, str, bool]]:
+    """The issue's targets checked against this run's figures: (target, figure, met)."""
+    ours = report.results.get(report.ours, {})
+    rows: list[tuple[str, str, bool]] = []
+
+    def ratio(key: str, peer: str) -> float | None:
+        value, other = ours.get(key), report.results.get(peer, {}).get(key)
+        return None if value is None or not other else value / other
+
+    for peer, factor in (("devpi-server", 4.0), ("pypiserver", 8.0)):
+        r = ratio("detail_rps", peer)
+        if r is not None:
+            rows.append(
+                (f"/simple/<project>/ throughput >= {factor:g}x {peer}", f"{r:.2f}x", r >= factor)
+            )
+        r = ratio("detail_p99", peer)
+        if r is not None:
+            rows.append((f"/simple/<project>/ p99 below {peer}'s", f"{r:.2f}x", r < 1))
+    for key, label in (("upload_seq_s", "sequential"), ("upload_par_s", "8 concurrent")):
+        r = ratio(key, "pypiserver")
+        if r is not None:
+            rows.append((f"upload wall time ({label}) <= pypiserver's", f"{r:.2f}x", r <= 1))
+        r = ratio(key, "devpi-server")
+        if r is not None:
+            rows.append(
+                (
+                    f"upload wall time ({label}) >= 4x faster than devpi-server",
+                    f"{1 / r:.2f}x faster",
+                    r <= 0.25,
+                )
+            )
+    scale = report.scale
+    for small, large, label in (
+        ("few_detail_p50", "many_detail_p50", "/simple/<project>/ p50 with {many} projects"),
+        ("files10_detail_p50", "files2000_detail_p50", "/simple/<project>/ p50 with {files} files"),
+        ("upload_10th_ms", "upload_2000th_ms", "upload of the {files}th file"),
+    ):
+        if scale.get(small) and scale.get(large) is not None:
+            r = scale[large] / scale[small]
+            rows.append(
+                (
+                    f"{label.format(**report.labels)} within 1.5x of the small case",
+                    f"{r:.2f}x",
+                    r <= 1.5,
+                )
+            )
+    return rows
+
+
 def render(report: Report) -> str:
     lines: list[str] = []
     add = lines.append
@@ -165,6 +214,15 @@ def render(report: Report) -> str:
             peer_value = report.results.get(peer, {}).get(metric.key)
             row += [_fmt(metric, peer_value), _ratio(ours.get(metric.key), peer_value)]
         add("| " + " | ".join(row) + " |")
+    targets = target_rows(report)
+    if targets:
+        add("")
+        add("## Targets (issue 6), in this run")
+        add("")
+        add("| target | this run | met |")
+        add("|---|---|---|")
+        for label, figure, met in targets:
+            add(f"| {label} | {figure} | {'yes' if met else '**no**'} |")
     if report.scale:
         add("")
         add("## Scale (warehouse_lite only)")
