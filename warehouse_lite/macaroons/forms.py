@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from warehouse_lite.packaging.models import Project
 
 USER_SCOPE = "scope:user"
+# Latest expiry date, in days from today. Beyond that a date is most likely a typo (2205 for
+# 2025), and far-off dates such as 9999-12-31 would overflow the "end of the day" arithmetic.
+# A token that should never expire is made by leaving the date empty.
+MAX_EXPIRY_DAYS = 3650
 PROJECT_SCOPE_PREFIX = "scope:project:"
 
 
@@ -75,8 +79,18 @@ class CreateMacaroonForm(Form):
         self.selected_projects = list(chosen.values())
 
     def validate_expires(self, field: Any) -> None:
-        if field.data is not None and field.data <= datetime.datetime.now(datetime.UTC).date():
+        if field.data is None:
+            return
+        today = datetime.datetime.now(datetime.UTC).date()
+        if field.data <= today:
             raise ValidationError("The expiry date must be in the future.")
+        latest = today + datetime.timedelta(days=MAX_EXPIRY_DAYS)
+        if field.data > latest:
+            raise ValidationError(
+                f"The expiry date can be at most {MAX_EXPIRY_DAYS} days (about ten years) from "
+                f"today, i.e. no later than {latest.isoformat()}. Leave it empty for a token "
+                "that does not expire."
+            )
 
     @property
     def expires_at(self) -> datetime.datetime | None:

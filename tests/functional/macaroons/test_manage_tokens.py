@@ -12,6 +12,7 @@ from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import csrf_of, login
 from warehouse_lite.events.models import UserEvent
+from warehouse_lite.macaroons.forms import MAX_EXPIRY_DAYS
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import ProjectEvent, RoleName
@@ -132,6 +133,15 @@ def test_create_with_expiry(app, db) -> None:
     assert end.strftime("%Y-%m-%d") in app.get(URL).text
 
 
+def test_the_latest_allowed_expiry_date_works(app, db) -> None:
+    _logged_in(app)
+    day = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=MAX_EXPIRY_DAYS)
+    response = _create(app, "scope:user", description="long", expires=day.isoformat())
+    assert response.status_code == 200
+    row = db.scalar(select(Macaroon).where(Macaroon.description == "long"))
+    assert row.expires.date() == day + datetime.timedelta(days=1)
+
+
 def test_bad_create_input_creates_nothing(app, db) -> None:
     user = _logged_in(app)
     mine = ProjectFactory(name="mine")
@@ -140,6 +150,7 @@ def test_bad_create_input_creates_nothing(app, db) -> None:
     mint_token(db, user, description="taken")
     before = _count(db)
     yesterday = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)
+    too_late = yesterday + datetime.timedelta(days=MAX_EXPIRY_DAYS + 2)
     cases = [
         ((), {}, "Choose the token"),
         (("scope:user", "scope:project:mine"), {}, "not both"),
@@ -152,6 +163,8 @@ def test_bad_create_input_creates_nothing(app, db) -> None:
         (("scope:user",), {"description": "taken"}, "already have a token with this name"),
         (("scope:user",), {"expires": yesterday.isoformat()}, "must be in the future"),
         (("scope:user",), {"expires": "soon"}, "Not a valid date"),
+        (("scope:user",), {"expires": "9999-12-31"}, "at most 3650 days"),
+        (("scope:user",), {"expires": too_late.isoformat()}, "at most 3650 days"),
     ]
     for scopes, overrides, message in cases:
         response = _create(app, *scopes, **overrides)
