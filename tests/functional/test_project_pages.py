@@ -234,3 +234,14 @@ def test_search_bad_input(app, db):
     assert "No project matches." not in empty.text
     long_query = app.get("/search/", params={"q": "y" * 5000})
     assert long_query.status_code == 200
+
+
+def test_search_page_numbers_are_capped(app, db):
+    """A huge page number overflowed the OFFSET (SQLite OverflowError, PostgreSQL bigint)."""
+    ProjectFactory(name="capped")
+    for page in ["99999999999999999999", "9223372036854775807", "1001", "1" * 5000]:
+        response = app.get("/search/", params={"q": "capped", "page": page}, status=400)
+        assert "page number" in response.text
+    assert "at most 1000" in app.get("/search/?q=capped&page=1001", status=400).text
+    last = app.get("/search/", params={"q": "capped", "page": "1000"})
+    assert last.status_code == 200 and "capped" in last.text

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
+# Pages past this are refused: 20,000 results is more than anyone pages through, and a huge
+# page number would overflow the OFFSET (SQLite OverflowError, PostgreSQL bigint range).
+MAX_PAGE = 1000
 
 
 def escape_like(text: str) -> str:
@@ -45,6 +48,10 @@ def _page_number(request: Request) -> int:
         page = 0
     if page < 1:
         raise HTTPBadRequest(f"The page number must be a positive whole number, not '{raw}'.")
+    if page > MAX_PAGE:
+        raise HTTPBadRequest(
+            f"The page number can be at most {MAX_PAGE}: narrow the search with more words."
+        )
     return page
 
 
