@@ -93,6 +93,31 @@ def test_change_password_ends_other_sessions(app, db, outbox, wsgi_app):
     assert "password has changed" in outbox()[-1].subject
 
 
+def _change_password(app, current, new="a fresh password 1"):
+    form = form_for(app.get("/manage/account/"), "/manage/account/password/")
+    form["password"] = current
+    form["new_password"] = form["password_confirm"] = new
+    return form.submit(expect_errors=True)
+
+
+def test_change_password_attempts_are_rate_limited(app, db, outbox):
+    """Guessing the current password through the change form counts toward the login limit
+    (10 per user): then even the right password is refused and nothing changes."""
+    user = UserFactory(username="ivy")
+    login(app, "ivy")
+    before = user.password
+    statuses = [_change_password(app, f"guess {n}").status_code for n in range(11)]
+    assert statuses[:10] == [400] * 10 and statuses[10] == 429
+    limited = _change_password(app, DEFAULT_PASSWORD)
+    assert limited.status_code == 429 and "Too many wrong passwords" in limited.text
+    db.expire_all()
+    assert db.get(User, user.id).password == before
+    assert not any("password has changed" in m.subject for m in outbox())
+    # The same budget as the login form: this user cannot log in with a password now either.
+    app.reset()
+    assert login(app, "ivy").status_code == 429
+
+
 def _email_action(app, action, **fields):
     page = app.get("/manage/account/")
     data = {"csrf_token": csrf_of(page), "action": action, **fields}

@@ -10,7 +10,11 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from warehouse_lite.accounts.services import UserService
+from warehouse_lite.accounts.password_check import (
+    TOO_MANY_PASSWORDS,
+    PasswordCheck,
+    check_current_password,
+)
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons import notify
@@ -161,16 +165,15 @@ def delete_token(request: Request) -> Any:
         request.session.flash("That API token does not exist (any more).", queue="error")
         return _page(request)
     ok = form.validate()
-    limiter = request.registry["ratelimits"].login_user
-    if ok and not limiter.test(user.username):
-        request.response.status = 429
-        form.password.errors = ["Too many wrong passwords. Try again later."]
-        return _page(request, delete_form=form, delete_id=str(macaroon.id))
-    users = request.find_service(UserService)
-    if ok and not users.check_password(user, form.password.data):
-        limiter.hit(user.username)
-        form.password.errors = ["The password is invalid. Try again."]
-        ok = False
+    if ok:
+        checked = check_current_password(request, user, form.password.data)
+        if checked is PasswordCheck.RATE_LIMITED:
+            request.response.status = 429
+            form.password.errors = [TOO_MANY_PASSWORDS]
+            return _page(request, delete_form=form, delete_id=str(macaroon.id))
+        if checked is PasswordCheck.WRONG:
+            form.password.errors = ["The password is invalid. Try again."]
+            ok = False
     if not ok:
         request.response.status = 400
         return _page(request, delete_form=form, delete_id=str(macaroon.id))

@@ -9,6 +9,11 @@ from pyramid.view import view_config
 
 from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import AddEmailForm, ChangePasswordForm
+from warehouse_lite.accounts.password_check import (
+    TOO_MANY_PASSWORDS,
+    PasswordCheck,
+    check_current_password,
+)
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY
 from warehouse_lite.accounts.services import UserService
@@ -57,9 +62,16 @@ def change_password(request: Request) -> Any:
     users = request.find_service(UserService)
     form = ChangePasswordForm(request.POST)
     ok = form.validate()
-    if form.password.data and not users.check_password(user, form.password.data):
-        form.password.errors = ["The password is invalid. Try again."]
-        ok = False
+    if form.password.data:
+        # Rate-limited like the login form: a stolen session must not be a password oracle.
+        checked = check_current_password(request, user, form.password.data)
+        if checked is PasswordCheck.RATE_LIMITED:
+            form.password.errors = [TOO_MANY_PASSWORDS]
+            request.response.status = 429
+            return account_context(request, change_password_form=form)
+        if checked is PasswordCheck.WRONG:
+            form.password.errors = ["The password is invalid. Try again."]
+            ok = False
     settings = request.registry["settings"]
     form.check_new_password(
         user.username, settings.password_min_length, request.find_service(BreachedPasswordChecker)
