@@ -13,9 +13,12 @@ import gzip
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
-from packaging.metadata import Metadata
+from packaging.metadata import Metadata, RawMetadata, parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -73,9 +76,65 @@ def _check_expansion(filename: str, total: int, archive_size: int) -> None:
         raise _bomb(filename)
 
 
-def _compare_metadata(filename: str, where: str, data: bytes, meta: ValidatedMetadata) -> None:
+def _requirements(values: list[str]) -> set[Requirement]:
+    # Requirement equality ignores spelling: name and extras normalized, specifiers as sets.
+    return {Requirement(value) for value in values}
+
+
+def _extras(values: list[str]) -> set[str]:
+    return {canonicalize_name(value) for value in values}
+
+
+def _specifiers(value: str | None) -> SpecifierSet | None:
+    return SpecifierSet(value) if value and value.strip() else None
+
+
+# Fields the index shows from the form that also have to be what the file itself says:
+# (field name, RawMetadata key, how to compare).
+_SHOWN_FIELDS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
+    ("Requires-Python", "requires_python", _specifiers),
+    ("Requires-Dist", "requires_dist", lambda v: _requirements(v or [])),
+    ("Provides-Extra", "provides_extra", lambda v: _extras(v or [])),
+)
+
+
+def _compare_shown_fields(
+    where: str, raw: RawMetadata, meta: ValidatedMetadata, *, sdist: bool
+) -> None:
+    """UploadError naming the first field the index would show differently from the file.
+
+    An sdist's PKG-INFO only binds from Metadata-Version 2.2 (PEP 643), and then not for the
+    fields it lists as Dynamic (the build decides those)."""
+    if sdist:
+        try:
+            if Version(raw.get("metadata_version", "1.0")) < Version("2.2"):
+                return
+        except InvalidVersion:
+            return
+    dynamic = {value.lower() for value in raw.get("dynamic", [])}
+    form = meta.release_fields
+    for field, raw_name, normalize in _SHOWN_FIELDS:
+        if sdist and field.lower() in dynamic:
+            continue
+        in_file = raw.get(raw_name)
+        try:
+            file_value = normalize(in_file)
+        except (InvalidRequirement, InvalidSpecifier, ValueError):
+            raise UploadError(f"{field} in {where} cannot be parsed: {in_file!r}.") from None
+        if file_value != normalize(form.get(raw_name)):
+            shown = in_file if in_file else "(none)"
+            raise UploadError(
+                f"The {field} in {where} ({shown}) does not match the {field} in the upload "
+                f"form ({form.get(raw_name) or '(none)'}); both must say the same."
+            )
+
+
+def _compare_metadata(
+    filename: str, where: str, data: bytes, meta: ValidatedMetadata, *, sdist: bool = False
+) -> None:
     try:
-        parsed = Metadata.from_email(data, validate=False)
+        raw, _unparsed = parse_email(data)
+        parsed = Metadata.from_raw(raw, validate=False)
         name, version = parsed.name, parsed.version
     except (ValueError, InvalidVersion, UnicodeDecodeError, LookupError, TypeError):
         raise _invalid(filename, f"{where} cannot be parsed") from None
@@ -89,6 +148,7 @@ def _compare_metadata(filename: str, where: str, data: bytes, meta: ValidatedMet
             f"The version in {where} ({version}) does not match the version in the upload "
             f"form ({meta.version_string})."
         )
+    _compare_shown_fields(where, raw, meta, sdist=sdist)
 
 
 def _dist_info(filename: str, names: list[str], meta: ValidatedMetadata) -> str:
@@ -249,4 +309,4 @@ def inspect_sdist(
         stream.close()
     if data is None:
         raise UploadError(f"The sdist {filename!r} does not contain {wanted}.")
-    _compare_metadata(filename, wanted, data, meta)
+    _compare_metadata(filename, wanted, data, meta, sdist=True)

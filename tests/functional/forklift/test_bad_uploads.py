@@ -376,6 +376,23 @@ CASES = [
         "The version in sample-1.0/PKG-INFO (2.0) does not match",
         dist=lambda: make_sdist(members={"sample-1.0/PKG-INFO": Meta("sample", "2.0").email()}),
     ),
+    Bad(
+        "metadata-requires-python-differs-from-form",
+        "The Requires-Python in sample-1.0.dist-info/METADATA (>=3.13) does not match",
+        dist=lambda: make_wheel(requires_python=">=3.13"),
+        overrides={"requires_python": ">=2.7"},
+    ),
+    Bad(
+        "form-adds-a-dependency",
+        "The Requires-Dist in sample-1.0.dist-info/METADATA ((none)) does not match",
+        overrides={"requires_dist": "evil-dep"},
+    ),
+    Bad(
+        "form-adds-an-extra",
+        "The Provides-Extra in sample-1.0/PKG-INFO ((none)) does not match",
+        dist=make_sdist,
+        overrides={"provides_extra": "test"},
+    ),
     # --- limits ---
     Bad(
         "file-too-large", "File too large: the limit is 100 bytes", settings={"max_file_size": 100}

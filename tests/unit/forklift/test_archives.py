@@ -21,7 +21,15 @@ from warehouse_lite.forklift import archives
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.metadata import validate_metadata
 
-META = validate_metadata({"metadata_version": "2.4", "name": "sample", "version": "1.0"})
+META = validate_metadata(
+    {"metadata_version": "2.4", "name": "sample", "version": "1.0", "requires_python": ">=3.8"}
+)
+
+
+def _meta(**fields):
+    return validate_metadata(
+        {"metadata_version": "2.4", "name": "sample", "version": "1.0", **fields}
+    )
 
 
 def _wheel(dist, filename=None):
@@ -215,3 +223,66 @@ def test_a_long_chain_of_extended_headers_is_refused():
 
     with pytest.raises(UploadError, match=re.escape("too many extended tar headers")):
         _sdist(gzip.compress(raw.getvalue()))
+
+
+@pytest.mark.parametrize(
+    ("archive_fields", "form_fields", "field"),
+    [
+        ({"requires_python": ">=3.13"}, {"requires_python": ">=2.7"}, "Requires-Python"),
+        ({"requires_python": ">=3.13"}, {}, "Requires-Python"),
+        ({"requires_python": None}, {"requires_python": ">=3.8"}, "Requires-Python"),
+        (
+            {"requires_dist": []},
+            {"requires_python": ">=3.8", "requires_dist": ["evil-dep"]},
+            "Requires-Dist",
+        ),
+        (
+            {"requires_dist": ["a>=1"]},
+            {"requires_python": ">=3.8", "requires_dist": ["a>=2"]},
+            "Requires-Dist",
+        ),
+        (
+            {"members": {"sample-1.0.dist-info/METADATA": Meta("sample", "1.0").email()}},
+            {"requires_python": ">=3.8", "provides_extra": ["test"]},
+            "Provides-Extra",
+        ),
+    ],
+)
+def test_fields_the_index_shows_must_match_the_wheel(archive_fields, form_fields, field):
+    dist = make_wheel(**archive_fields)
+    meta = _meta(**form_fields)
+    with pytest.raises(
+        UploadError, match=re.escape(f"The {field} in sample-1.0.dist-info/METADATA")
+    ):
+        archives.inspect_wheel(io.BytesIO(dist.content), dist.filename, len(dist.content), meta)
+
+
+def test_the_comparison_ignores_spelling():
+    dist = make_wheel(
+        requires_python=">=3.8,<4", requires_dist=["Other_Dep[Fast,x] >= 1.0 ; python_version<'4'"]
+    )
+    meta = _meta(
+        requires_python="<4, >=3.8",
+        requires_dist=['other-dep[x,fast]>=1.0; python_version < "4"'],
+    )
+    archives.inspect_wheel(io.BytesIO(dist.content), dist.filename, len(dist.content), meta)
+
+
+def test_an_sdist_pkg_info_binds_from_metadata_2_2():
+    sdist = make_sdist(requires_dist=["a"])
+    with pytest.raises(UploadError, match=re.escape("The Requires-Dist in sample-1.0/PKG-INFO")):
+        _sdist_with(sdist.content, _meta(requires_python=">=3.8", requires_dist=["evil-dep"]))
+
+
+def test_older_or_dynamic_sdist_fields_are_not_compared():
+    old = make_sdist(metadata_version="2.1", requires_python=None)
+    _sdist_with(old.content, _meta(requires_dist=["whatever"]))
+    pkg_info = Meta("sample", "1.0").email().replace(b"\n\n", b"\nDynamic: Requires-Dist\n\n", 1)
+    dynamic = make_sdist(members={"sample-1.0/PKG-INFO": pkg_info})
+    _sdist_with(dynamic.content, _meta(requires_python=">=3.8", requires_dist=["whatever"]))
+    with pytest.raises(UploadError, match=re.escape("The Requires-Python in")):
+        _sdist_with(dynamic.content, _meta(requires_python=">=3.9", requires_dist=["whatever"]))
+
+
+def _sdist_with(data, meta):
+    return archives.inspect_sdist(io.BytesIO(data), "sample-1.0.tar.gz", len(data), meta)
