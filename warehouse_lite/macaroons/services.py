@@ -29,7 +29,6 @@ from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from pyramid.request import Request
     from sqlalchemy.orm import Session, sessionmaker
 
     from warehouse_lite.accounts.models import User
@@ -214,10 +213,6 @@ class MacaroonService:
 
     # ---- verification ----------------------------------------------------------------------
 
-    def find_from_raw(self, raw: str) -> Macaroon:
-        """The row a token names (signature NOT checked); InvalidMacaroon if there is none."""
-        return self._find(_parse(raw))
-
     def _find(self, macaroon: pymacaroons.Macaroon) -> Macaroon:
         try:
             identifier = uuid.UUID(macaroon.identifier_bytes.decode("utf-8"))
@@ -265,19 +260,6 @@ class MacaroonService:
         except cv.CaveatError as exc:
             raise InvalidMacaroon(f"API token cannot be used: {exc}") from None
         return VerifiedToken(macaroon=row, caveats=tuple(parsed))
-
-    def verify(self, raw: str, request: Request, context: Any, permission: str) -> Macaroon:
-        """Authenticate ``raw`` and check every caveat against ``context``; the row, or
-        InvalidMacaroon whose reason names what failed. ``permission`` is not a caveat input
-        (tokens only ever grant upload: security_policy.GRANTABLE_PERMISSIONS)."""
-        verified = self.authenticate(raw)
-        user = verified.macaroon.user
-        if not user.is_active:
-            raise InvalidMacaroon("The account this API token belongs to is disabled")
-        result = verified.check(target_for(user, context))
-        if isinstance(result, cv.Failure):
-            raise InvalidMacaroon(f"Invalid API token: {result.reason}")
-        return verified.macaroon
 
 
 def record_use(factory: sessionmaker[Session], macaroon_id: uuid.UUID) -> None:

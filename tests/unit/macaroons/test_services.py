@@ -1,5 +1,8 @@
 """MacaroonService: minting, parsing every kind of bad token, signatures, attenuation
-(pymacaroons and pypitoken), caveat checks against projects, and last_used bookkeeping."""
+(pymacaroons and pypitoken), caveat checks against projects, and last_used bookkeeping.
+
+Tokens are checked the way requests check them: MacaroonSecurityPolicy.identity (parse, find,
+signature, disabled owner) then .extra_checks (the caveats against the context)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import uuid
 import pymacaroons
 import pytest
 from pypitoken import Token
+from pyramid.testing import DummyRequest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -20,6 +24,7 @@ from tests.common.packaging_factories import ProjectFactory
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
+from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy
 from warehouse_lite.macaroons.services import (
     InvalidMacaroon,
     MacaroonService,
@@ -27,11 +32,28 @@ from warehouse_lite.macaroons.services import (
     target_for,
 )
 from warehouse_lite.packaging.contexts import NewProject
+from warehouse_lite.security_policy import auth_failure
+
+
+def _check(db, raw: str, context: object = None) -> Macaroon:
+    """The token's row if an upload request carrying ``raw`` may act on ``context``, else
+    InvalidMacaroon with the reason the client would be given."""
+    request = DummyRequest(headers={"Authorization": f"token {raw}"})
+    request.find_service = lambda *args, **kwargs: MacaroonService(db)
+    request.registry = {"db.sessionmaker": None}  # last_used bookkeeping: not run here
+    policy = MacaroonSecurityPolicy()
+    identity = policy.identity(request)
+    if identity is None:
+        raise InvalidMacaroon(auth_failure(request) or "no token")
+    denied = policy.extra_checks(request, identity, context, "projects:upload")
+    if denied is not None:
+        raise InvalidMacaroon(denied.msg)
+    return identity.macaroon.macaroon
 
 
 def _reason(db, raw: str, context: object = None) -> str:
     with pytest.raises(InvalidMacaroon) as info:
-        MacaroonService(db).verify(raw, None, context, "projects:upload")
+        _check(db, raw, context)
     return info.value.reason
 
 
@@ -68,9 +90,8 @@ def test_user_token_is_valid_for_any_project_and_new_projects(db) -> None:
     user = UserFactory()
     raw, row = mint_token(db, user)
     project = ProjectFactory()
-    service = MacaroonService(db)
-    assert service.verify(raw, None, project, "projects:upload") is row
-    assert service.verify(raw, None, NewProject("New", "new"), "projects:upload") is row
+    assert _check(db, raw, project) is row
+    assert _check(db, raw, NewProject("New", "new")) is row
     assert row.scope_summary.startswith("Entire account")
 
 
@@ -89,9 +110,11 @@ def test_user_token_is_valid_for_any_project_and_new_projects(db) -> None:
     ],
 )
 def test_unparseable_tokens(db, raw: str, reason: str) -> None:
-    assert reason in _reason(db, raw)
-    with pytest.raises(InvalidMacaroon):
-        MacaroonService(db).find_from_raw(raw)
+    with pytest.raises(InvalidMacaroon) as info:
+        MacaroonService(db).authenticate(raw)
+    assert reason in info.value.reason
+    if raw:  # (an empty "Authorization: token " header offers no token at all)
+        assert reason in _reason(db, raw)
 
 
 def test_trailing_data_is_refused(db) -> None:
@@ -102,7 +125,8 @@ def test_trailing_data_is_refused(db) -> None:
 def test_padding_and_whitespace_are_tolerated(db) -> None:
     raw, row = mint_token(db, UserFactory())
     padded = raw + "=" * (-len(raw.removeprefix("pypi-")) % 4)
-    assert MacaroonService(db).find_from_raw(f"  {padded}\n") is row
+    assert MacaroonService(db).authenticate(f"  {padded}\n").macaroon is row
+    assert _check(db, padded, ProjectFactory()) is row
 
 
 def test_identifier_that_is_not_a_uuid(db) -> None:
@@ -184,9 +208,8 @@ def test_project_scope(db) -> None:
     user = UserFactory()
     foo, bar, baz = (ProjectFactory(name=n) for n in ("foo", "bar", "baz"))
     raw, row = mint_token(db, user, projects=[foo, bar])
-    service = MacaroonService(db)
-    assert service.verify(raw, None, foo, "projects:upload") is row
-    assert service.verify(raw, None, bar, "projects:upload") is row
+    assert _check(db, raw, foo) is row
+    assert _check(db, raw, bar) is row
     reason = _reason(db, raw, baz)
     assert "not valid for project 'baz'" in reason and "bar, foo" in reason
     # A project-scoped token from the token page never creates projects: it carries ids.
@@ -228,25 +251,23 @@ def test_attenuation_with_pymacaroons_is_honoured(db) -> None:
     macaroon = pymacaroons.Macaroon.deserialize(raw.removeprefix("pypi-"))
     macaroon.add_first_party_caveat('[1,["foo"]]')
     restricted = "pypi-" + macaroon.serialize()
-    service = MacaroonService(db)
-    assert service.verify(restricted, None, foo, "projects:upload") is row
+    assert _check(db, restricted, foo) is row
     assert "not valid for project 'bar'" in _reason(db, restricted, bar)
     # The original token is unaffected.
-    assert service.verify(raw, None, bar, "projects:upload") is row
+    assert _check(db, raw, bar) is row
 
 
 def test_attenuation_with_pypitoken_is_honoured(db) -> None:
     user = UserFactory()
     foo, bar = ProjectFactory(name="foo"), ProjectFactory(name="bar")
     raw, row = mint_token(db, user)
-    service = MacaroonService(db)
 
     to_foo = Token.load(raw).restrict(project_names=["foo"]).dump()
-    assert service.verify(to_foo, None, foo, "projects:upload") is row
+    assert _check(db, to_foo, foo) is row
     assert "not valid for project 'bar'" in _reason(db, to_foo, bar)
 
     by_id = Token.load(raw).restrict(project_ids=[str(bar.id)]).dump()
-    assert service.verify(by_id, None, bar, "projects:upload") is row
+    assert _check(db, by_id, bar) is row
     assert "not valid for project 'foo'" in _reason(db, by_id, foo)
 
     past = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
@@ -254,7 +275,7 @@ def test_attenuation_with_pypitoken_is_honoured(db) -> None:
     assert "expired" in _reason(db, expired, foo)
 
     legacy = Token.load(raw).restrict(legacy_project_names=["bar"]).dump()
-    assert service.verify(legacy, None, bar, "projects:upload") is row
+    assert _check(db, legacy, bar) is row
     assert "not valid for project 'foo'" in _reason(db, legacy, foo)
 
     later = int(time.time()) + 3600
@@ -263,7 +284,7 @@ def test_attenuation_with_pypitoken_is_honoured(db) -> None:
     )
     assert "not valid yet" in _reason(db, legacy_future, foo)
 
-    assert service.verify(Token.load(raw).restrict(legacy_noop=True).dump(), None, foo, "x") is row
+    assert _check(db, Token.load(raw).restrict(legacy_noop=True).dump(), foo) is row
     assert "another user" in _reason(
         db, Token.load(raw).restrict(user_id=str(uuid.uuid4())).dump(), foo
     )
