@@ -17,6 +17,7 @@ from warehouse_lite.forklift.metadata import ValidatedMetadata
 
 MAX_FILENAME_LENGTH = 255
 _BAD_CHARACTERS = re.compile(r"[\x00-\x1f\x7f/\\]")
+MAX_PYVERSION_LENGTH = 64
 
 
 def escaped_name(name: str) -> str:
@@ -61,6 +62,24 @@ def check_sdist_filename(filename: str, meta: ValidatedMetadata) -> None:
         )
 
 
+def check_wheel_pyversion(filename: str, pyversion: str) -> None:
+    """UploadError unless ``pyversion`` is the wheel's Python tag (e.g. py3, or py2.py3), or
+    one of the tags in it: clients send the filename's own Python tag."""
+    if not pyversion or pyversion == "source":
+        raise UploadError("A wheel upload needs its Python tag in pyversion (e.g. py3).")
+    if len(pyversion) > MAX_PYVERSION_LENGTH:
+        raise UploadError(
+            f"The field 'pyversion' is longer than {MAX_PYVERSION_LENGTH} characters."
+        )
+    python_tag = filename.removesuffix(".whl").split("-")[-3]
+    allowed = set(python_tag.split("."))
+    if not set(pyversion.split(".")) <= allowed:
+        raise UploadError(
+            f"The pyversion {pyversion!r} does not match the Python tag of the wheel "
+            f"{filename!r} ({python_tag!r})."
+        )
+
+
 def check_wheel_filename(filename: str, meta: ValidatedMetadata) -> None:
     if not filename.endswith(".whl"):
         raise UploadError(f"Invalid wheel filename {filename!r}: a wheel ends with .whl.")
@@ -94,5 +113,4 @@ def check_filename(filename: str, filetype: str, pyversion: str, meta: Validated
         if filename.endswith((".tar.gz", ".zip")):
             raise UploadError(f"{filename!r} is not a wheel, but filetype says bdist_wheel.")
         check_wheel_filename(filename, meta)
-        if not pyversion or pyversion == "source":
-            raise UploadError("A wheel upload needs its Python tag in pyversion (e.g. py3).")
+        check_wheel_pyversion(filename, pyversion)

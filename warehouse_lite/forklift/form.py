@@ -7,6 +7,7 @@ two spellings in the wild. Empty values count as absent, as they do on PyPI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -57,6 +58,9 @@ LIST_FIELDS = {
 PROJECT_URL_FIELDS = ("project_urls", "project_url")
 DIGEST_FIELDS = ("md5_digest", "sha256_digest", "blake2_256_digest")
 SUPPORTED_FILETYPES = {"sdist", "bdist_wheel"}
+# C0 control characters other than tab, newline and carriage return (which the metadata checks
+# handle field by field, e.g. a one-line summary). NUL in particular cannot even be stored.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -120,8 +124,21 @@ def raw_metadata(post: Any) -> RawMetadata:
     return raw  # type: ignore[return-value]
 
 
+def check_control_characters(post: Any) -> None:
+    """UploadError naming the first form field whose name or value has a control character."""
+    for key, value in post.items():
+        if _CONTROL_CHARACTERS.search(key):
+            raise UploadError(f"The form field name {key!r} contains a control character.")
+        if isinstance(value, str) and (found := _CONTROL_CHARACTERS.search(value)):
+            raise UploadError(
+                f"The field {key!r} contains the control character {found.group()!r}; "
+                "remove it and upload again."
+            )
+
+
 def parse_upload_form(post: Any) -> UploadForm:
     """Read ``request.POST`` of a file_upload; UploadError for a form no client would send."""
+    check_control_characters(post)
     protocol = _single(post, "protocol_version") or "1"
     if protocol != "1":
         raise UploadError(f"Unknown protocol_version {protocol!r}: only version 1 is supported.")

@@ -27,6 +27,8 @@ MAX_NAME_LENGTH = 200
 MAX_VERSION_LENGTH = 100
 MAX_SUMMARY_LENGTH = 512
 MAX_URL_LABEL_LENGTH = 32
+MAX_REQUIRES_PYTHON_LENGTH = 200
+MAX_CONTENT_TYPE_LENGTH = 128
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -118,6 +120,16 @@ def check_extra_rules(meta: Metadata, raw: RawMetadata) -> None:
         )
     if meta.summary and len(meta.summary) > MAX_SUMMARY_LENGTH:
         raise UploadError(f"The summary is longer than {MAX_SUMMARY_LENGTH} characters.")
+    # The column widths of the fields whose syntax does not already bound them.
+    if len(raw.get("requires_python") or "") > MAX_REQUIRES_PYTHON_LENGTH:
+        raise UploadError(
+            f"The field 'requires_python' is longer than {MAX_REQUIRES_PYTHON_LENGTH} characters."
+        )
+    if len(raw.get("description_content_type") or "") > MAX_CONTENT_TYPE_LENGTH:
+        raise UploadError(
+            f"The field 'description_content_type' is longer than {MAX_CONTENT_TYPE_LENGTH} "
+            "characters."
+        )
     for req in meta.requires_dist or []:
         if req.url:
             raise UploadError(

@@ -204,6 +204,59 @@ CASES = [
         "'summary' was sent more than once",
         overrides={"summary": ["one", "two"]},
     ),
+    # --- control characters and column widths (a NUL is a driver error on PostgreSQL) ---
+    Bad(
+        "nul-in-summary",
+        "The field 'summary' contains the control character '\\x00'",
+        overrides={"summary": "x\x00y"},
+    ),
+    Bad(
+        "nul-in-description",
+        "The field 'description' contains the control character '\\x00'",
+        overrides={"description": "# Sample\n\x00"},
+    ),
+    Bad(
+        "escape-in-author",
+        "The field 'author' contains the control character '\\x1b'",
+        overrides={"author": "\x1b[31mred"},
+    ),
+    Bad(
+        "nul-in-requires-dist",
+        "The field 'requires_dist' contains the control character '\\x00'",
+        overrides={"requires_dist": "other\x00"},
+    ),
+    Bad(
+        "nul-in-pyversion",
+        "The field 'pyversion' contains the control character '\\x00'",
+        overrides={"pyversion": "py3\x00"},
+    ),
+    Bad(
+        "nul-in-a-field-name",
+        "The form field name 'x\\x00' contains a control character",
+        overrides={"x\x00": "1"},
+    ),
+    Bad("pyversion-too-long", "'pyversion' is longer than 64", overrides={"pyversion": "p" * 100}),
+    Bad(
+        "pyversion-not-the-wheels-tag",
+        "The pyversion 'cp311' does not match the Python tag of the wheel",
+        overrides={"pyversion": "cp311"},
+    ),
+    Bad(
+        "sdist-pyversion-not-source",
+        "Use 'source' as the pyversion of an sdist",
+        dist=make_sdist,
+        overrides={"pyversion": "py3"},
+    ),
+    Bad(
+        "requires-python-too-long",
+        "'requires_python' is longer than 200",
+        overrides={"requires_python": ", ".join([">=3.8"] * 60)},
+    ),
+    Bad(
+        "content-type-too-long",
+        "'description_content_type' is longer than 128",
+        overrides={"description_content_type": "text/markdown; x=" + "a" * 200},
+    ),
     # --- the form itself ---
     Bad(
         "unknown-protocol-version",

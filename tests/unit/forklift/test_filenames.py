@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from warehouse_lite.forklift import filenames
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.filenames import check_filename, escaped_name
 from warehouse_lite.forklift.metadata import validate_metadata
@@ -72,3 +73,31 @@ def test_bad_filenames(filename, filetype, pyversion, message):
 def test_equal_versions_in_other_spellings_match():
     check_filename("sample_pkg-1.0.0.tar.gz", "sdist", "source", _meta(version="1.0.0"))
     check_filename("sample_pkg-1.0-py3-none-any.whl", "bdist_wheel", "py3", _meta(version="1.0.0"))
+
+
+@pytest.mark.parametrize(
+    ("filename", "pyversion"),
+    [
+        ("sample-1.0-py3-none-any.whl", "py3"),
+        ("sample-1.0-py2.py3-none-any.whl", "py2.py3"),
+        ("sample-1.0-py2.py3-none-any.whl", "py3"),
+        ("sample-1.0-1-cp311-cp311-manylinux_2_17_x86_64.whl", "cp311"),
+    ],
+)
+def test_the_wheels_python_tag_is_a_good_pyversion(filename, pyversion):
+    filenames.check_wheel_pyversion(filename, pyversion)
+
+
+@pytest.mark.parametrize(
+    ("pyversion", "message"),
+    [
+        ("", "needs its Python tag"),
+        ("source", "needs its Python tag"),
+        ("cp311", "does not match the Python tag"),
+        ("py3.cp311", "does not match the Python tag"),
+        ("3" * 65, "longer than 64"),
+    ],
+)
+def test_other_pyversions_are_refused(pyversion, message):
+    with pytest.raises(UploadError, match=message):
+        filenames.check_wheel_pyversion("sample-1.0-py3-none-any.whl", pyversion)
