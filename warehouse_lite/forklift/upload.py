@@ -49,6 +49,18 @@ def check_upload_permission(
     raise UploadError(message, status=403)
 
 
+def check_verified_email(request: Request) -> None:
+    """400 unless the uploader's primary email address is verified (as PyPI requires)."""
+    primary = request.user.primary_email
+    if primary is None or not primary.verified:
+        account_url = request.route_url("manage.account", _anchor="emails")
+        raise UploadError(
+            f"User {request.user.username!r} does not have a verified primary email address. "
+            f"Add and verify a primary email address before uploading. See {account_url} "
+            "for more information."
+        )
+
+
 def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
     """A new project owned by the uploader; if a concurrent upload created it between our
     look-up and our insert, theirs (when this uploader may upload to it)."""
@@ -91,6 +103,7 @@ def file_upload(request: Request) -> Response:
     if request.identity is None:
         # The forbidden view answers 401, or 403 with the reason the credentials failed.
         raise HTTPForbidden()
+    check_verified_email(request)
     settings: Settings = request.registry["settings"]
     form = parse_upload_form(request.POST)
     meta = validate_metadata(form.raw)

@@ -25,6 +25,7 @@ from tests.common.dists import (
 )
 from tests.common.factories import UserFactory
 from tests.common.uploads import basic_auth, row_counts, stored, upload
+from warehouse_lite.accounts.models import User
 from warehouse_lite.packaging.models import File, FilenameRegistry
 
 MiB = 1024 * 1024
@@ -66,6 +67,16 @@ def _plain_tar_sdist() -> Dist:
 def _upload_as(username: str, dist: Dist) -> Callable[[Any, Any], None]:
     def setup(app: Any, db: Any) -> None:
         upload(app, dist, auth=basic_auth(username))
+
+    return setup
+
+
+def _unverify(username: str) -> Callable[[Any, Any], None]:
+    def setup(app: Any, db: Any) -> None:
+        user = db.scalar(select(User).where(User.username == username))
+        for address in user.emails:
+            address.verified = False
+        db.flush()
 
     return setup
 
@@ -465,6 +476,11 @@ CASES = [
         status=403,
         auth="mallory",
         setup=_upload_as("alice", make_wheel("sample", "0.9")),
+    ),
+    Bad(
+        "unverified-primary-email",
+        "User 'alice' does not have a verified primary email address",
+        setup=_unverify("alice"),
     ),
     # --- duplicates and reuse ---
     Bad(
