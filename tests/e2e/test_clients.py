@@ -233,13 +233,52 @@ def test_the_index_lists_what_the_clients_uploaded(live_server: LiveServer, publ
     assert info["project_urls"] == {"Source": "https://example.com/wl-e2e-base"}
 
 
-def test_uploading_the_same_files_again_is_harmless(published):
+def _index_state(live_server: LiveServer, project: str) -> dict:
+    """Everything a re-upload must leave alone: serial, files, page ETag and the rows."""
+    with urllib.request.urlopen(f"{live_server.url}/pypi/{project}/json", timeout=30) as r:
+        data = json.load(r)
+    request = urllib.request.Request(
+        f"{live_server.url}/simple/{project}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        etag = response.headers["ETag"]
+        serial = response.headers["X-PyPI-Last-Serial"]
+    joined = "FROM {} t JOIN projects p ON p.id = t.project_id WHERE p.normalized_name = %s"
+    url = live_server.db_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(url) as conn:
+        rows = {
+            table: conn.execute(f"SELECT count(*) {joined.format(table)}", (project,)).fetchone()
+            for table in ("releases", "release_files", "project_events")
+        }
+        rows["journals"] = conn.execute(
+            "SELECT count(*), max(id) FROM journals WHERE name = %s", (project,)
+        ).fetchone()
+    return {
+        "last_serial": data["last_serial"],
+        "files": sorted(
+            (f["filename"], f["digests"]["sha256"], f["size"])
+            for files in data["releases"].values()
+            for f in files
+        ),
+        "etag": etag,
+        "serial_header": serial,
+        "rows": rows,
+    }
+
+
+def test_uploading_the_same_files_again_is_harmless(live_server: LiveServer, published):
+    before = _index_state(live_server, "wl-e2e-base")
     base1 = published["root"] / "base-1.0" / "dist"
-    run(
+    run(  # asserts that twine exits 0
         BIN / "twine", "upload", "--non-interactive", "--disable-progress-bar",
         "--repository-url", published["legacy"], "-u", USER, "-p", PASSWORD,
         *sorted(base1.iterdir()), env=published["env"],
     )  # fmt: skip
+    after = _index_state(live_server, "wl-e2e-base")
+    assert len(before["files"]) == 4
+    assert before["rows"]["journals"][0] > 0
+    assert after == before
 
 
 def test_pip_installs_the_app_and_its_dependency_skipping_the_yanked_release(
