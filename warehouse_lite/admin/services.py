@@ -191,6 +191,23 @@ def _user_event(
     record_event(request, user, tag, admin=actor.username, reason=reason, **kw)
 
 
+def _record_user_action(
+    request: Request, actor: Actor, user: User, tag: str, action: str, reason: str, **details: Any
+) -> None:
+    """An action on a user goes both into their security history (``tag``) and the admin log."""
+    _user_event(request, user, tag, actor, reason, **details)
+    _log(
+        request,
+        actor,
+        action,
+        kind="user",
+        name=user.username,
+        target_id=user.id,
+        reason=reason,
+        details=details or None,
+    )
+
+
 # ---- actions on users ----------------------------------------------------------------------
 
 
@@ -204,16 +221,7 @@ def disable_user(request: Request, actor: Actor, user: User, reason: str) -> Non
         raise AdminError(f"The account '{user.username}' is already disabled.")
     user.is_active = False
     user.disabled_reason = reason[:DISABLED_REASON_LENGTH]
-    _user_event(request, user, "account:disabled", actor, reason)
-    _log(
-        request,
-        actor,
-        "disable-user",
-        kind="user",
-        name=user.username,
-        target_id=user.id,
-        reason=reason,
-    )
+    _record_user_action(request, actor, user, "account:disabled", "disable-user", reason)
 
 
 def enable_user(request: Request, actor: Actor, user: User, reason: str) -> None:
@@ -223,16 +231,7 @@ def enable_user(request: Request, actor: Actor, user: User, reason: str) -> None
         raise AdminError(f"The account '{user.username}' is not disabled.")
     user.is_active = True
     user.disabled_reason = None
-    _user_event(request, user, "account:enabled", actor, reason)
-    _log(
-        request,
-        actor,
-        "enable-user",
-        kind="user",
-        name=user.username,
-        target_id=user.id,
-        reason=reason,
-    )
+    _record_user_action(request, actor, user, "account:enabled", "enable-user", reason)
 
 
 def reset_two_factor(request: Request, actor: Actor, user: User, reason: str) -> list[str]:
@@ -255,16 +254,8 @@ def reset_two_factor(request: Request, actor: Actor, user: User, reason: str) ->
         raise AdminError(f"'{user.username}' has no two-factor methods or recovery codes.")
     # Failed attempts of the locked-out user should not block their first new login.
     request.registry["ratelimits"].two_factor_user.clear(str(user.id))
-    _user_event(request, user, "account:two-factor:reset", actor, reason, removed=removed)
-    _log(
-        request,
-        actor,
-        "reset-2fa",
-        kind="user",
-        name=user.username,
-        target_id=user.id,
-        reason=reason,
-        details={"removed": removed},
+    _record_user_action(
+        request, actor, user, "account:two-factor:reset", "reset-2fa", reason, removed=removed
     )
     send_email(
         request,
@@ -302,16 +293,8 @@ def revoke_tokens(request: Request, actor: Actor, user: User, reason: str) -> li
                 reason=reason,
             )
         macaroons.delete_macaroon(token)
-    _user_event(request, user, "account:api_token:revoked-all", actor, reason, tokens=names)
-    _log(
-        request,
-        actor,
-        "revoke-tokens",
-        kind="user",
-        name=user.username,
-        target_id=user.id,
-        reason=reason,
-        details={"tokens": names},
+    _record_user_action(
+        request, actor, user, "account:api_token:revoked-all", "revoke-tokens", reason, tokens=names
     )
     send_email(
         request,
