@@ -15,7 +15,7 @@ COV := --cov=warehouse_lite --cov-branch --cov-append --cov-report=
         test-e2e test-browser test-reliability coverage lint format bench clean
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,7 @@ test-sqlite: $(STAMP) ## Unit + functional tests on SQLite
 	rm -f .coverage
 	$(PYTEST) tests/unit tests/functional -q $(COV)
 
-test-pg: $(STAMP) ## Unit + functional tests on PostgreSQL ($(PG_TEST))
+test-pg: $(STAMP) ## Unit + functional tests on PostgreSQL (PG_TEST=postgresql://...)
 	WAREHOUSE_TEST_DATABASE=$(PG_TEST) $(PYTEST) tests/unit tests/functional -q $(COV)
 
 test-e2e: $(STAMP) ## End-to-end: gunicorn, Redis, Celery, SMTP, twine/uv/pip/flit/pypitoken
