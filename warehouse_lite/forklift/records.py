@@ -40,10 +40,10 @@ log = logging.getLogger(__name__)
 
 
 def find_project(db: Session, normalized_name: str, *, lock: bool = False) -> Project | None:
-    """The project with this PEP 503 name; with ``lock``, its row is locked until the end of
-    the transaction (uploads to one project then write one after the other)."""
+    """The project with this PEP 503 name; with ``lock``, its row is locked (FOR NO KEY UPDATE)
+    until the end of the transaction (uploads to one project then write one after the other)."""
     query = select(Project).where(Project.normalized_name == normalized_name)
-    return db.scalar(query.with_for_update() if lock else query)
+    return db.scalar(query.with_for_update(key_share=True) if lock else query)
 
 
 def lock_project(db: Session, project: Project) -> Project:
@@ -52,7 +52,10 @@ def lock_project(db: Session, project: Project) -> Project:
     locked = db.scalar(
         select(Project)
         .where(Project.id == project.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE on PostgreSQL: uploads to one project still queue behind each
+        # other, but rows that merely reference the project (a token's project links being
+        # deleted at revocation) no longer wait on it, which could deadlock with the token lock.
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if locked is None:
