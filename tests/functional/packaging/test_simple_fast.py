@@ -6,37 +6,17 @@ reader on that connection too (in production it has its own autocommit pool).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 
 from tests.common.dists import make_sdist, make_wheel
 from tests.common.factories import UserFactory
+from tests.common.queries import PIP_ACCEPT, count_queries
 from tests.common.uploads import basic_auth, upload
 from warehouse_lite.packaging.simple_fast import READER_KEY, SerialReader
 
-PIP_ACCEPT = (
-    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
-    "text/html; q=0.01"
-)
 ACCEPTS = [PIP_ACCEPT, "text/html"]
-
-
-@contextlib.contextmanager
-def count_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 class BrokenReader(SerialReader):

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 
 from tests.common.packaging_factories import FileFactory, ProjectFactory, ReleaseFactory
-
-PIP_ACCEPT = (
-    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
-    "text/html; q=0.01"
-)
-
-
-@contextlib.contextmanager
-def count_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.common.queries import PIP_ACCEPT, count_queries
 
 
 def _project_with_files(name: str, count: int) -> None:
