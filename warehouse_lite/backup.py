@@ -31,6 +31,7 @@ import click
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
 
+from warehouse_lite.packaging.static_pages import StaticPages
 from warehouse_lite.settings import Settings, SettingsError, load_settings
 
 MANIFEST = "manifest.json"
@@ -267,6 +268,9 @@ def restore_backup(settings: Settings, directory: Path) -> dict[str, int]:
         with _new_file(target) as tmp:
             _sqlite_copy(database_file, tmp)
     restored = _restore_files(manifest, directory, settings.storage_dir)
+    if settings.simple_pages_dir is not None:
+        # Pages published from whatever database was there before must not be served.
+        StaticPages(settings.simple_pages_dir).clear()
     return {"files": len(manifest["files"]), "copied": restored}
 
 

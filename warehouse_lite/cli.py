@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 import transaction
@@ -157,6 +158,57 @@ def shell() -> None:
         "transaction": transaction,
     }
     code.interact(banner="warehouse_lite shell: settings, db, User, Email", local=namespace)
+
+
+@main.command("nginx-config")
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="nginx's listen")
+@click.option("--upstream", default="127.0.0.1:8000", show_default=True, help="gunicorn's bind")
+@click.option("--server-name", default=None, help="default: the host of SITE_URL")
+@click.option("--access-log", default="/var/log/nginx/warehouse-lite.access.log", show_default=True)
+@click.option(
+    "--standalone",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="write a complete nginx.conf keeping pid, logs and temp files in this directory",
+)
+def nginx_config(
+    listen: str, upstream: str, server_name: str | None, access_log: str, standalone: Path | None
+) -> None:
+    """Print the reverse-proxy configuration that serves SIMPLE_PAGES_DIR (see deployment.md)."""
+    from urllib.parse import urlsplit
+
+    from warehouse_lite import nginx_config as nginx
+
+    settings = _settings()
+    pages_dir = settings.simple_pages_dir.resolve() if settings.simple_pages_dir else None
+    options = nginx.ProxyOptions(
+        listen=listen,
+        upstream=upstream,
+        server_name=server_name or urlsplit(settings.site_url).hostname or "_",
+        pages_dir=pages_dir,
+        access_log=access_log,
+    )
+    if standalone is None:
+        click.echo(nginx.server_config(settings, options), nl=False)
+    else:
+        click.echo(nginx.standalone_config(settings, options, standalone.resolve()), nl=False)
+
+
+@main.group("simple-pages")
+def simple_pages() -> None:
+    """The published copies of /simple/ pages (SIMPLE_PAGES_DIR)."""
+
+
+@simple_pages.command("clear")
+def simple_pages_clear() -> None:
+    """Delete every published page; the app publishes them again on the next request."""
+    from warehouse_lite.packaging.static_pages import StaticPages
+
+    settings = _settings()
+    if settings.simple_pages_dir is None:
+        raise click.ClickException("SIMPLE_PAGES_DIR is not set: nothing is published")
+    StaticPages(settings.simple_pages_dir).clear()
+    click.echo(f"cleared {settings.simple_pages_dir}")
 
 
 from warehouse_lite.admin.cli import admin as _admin_commands  # noqa: E402

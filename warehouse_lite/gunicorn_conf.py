@@ -7,6 +7,10 @@ a browser sends the full URL of that page as the Referer of the page's own style
 default access log writes both, so anyone who can read the logs could reset that password. This
 logger writes ``token=[redacted]`` instead, in the request line, the query and the Referer;
 everything else stays as gunicorn logs it.
+
+The published simple pages (SIMPLE_PAGES_DIR) are cleared when the server starts and whenever
+a worker exits: a worker that died between committing a change and withdrawing the pages it
+made stale would otherwise leave them to nginx (packaging/static_pages.py).
 """
 
 from __future__ import annotations
@@ -42,3 +46,21 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def clear_published_pages() -> None:
+    """Delete the published simple pages, if the settings name a directory for them."""
+    from warehouse_lite.packaging.static_pages import StaticPages
+    from warehouse_lite.settings import load_settings
+
+    pages_dir = load_settings().simple_pages_dir
+    if pages_dir is not None:
+        StaticPages(pages_dir).clear()
+
+
+def on_starting(server: Any) -> None:
+    clear_published_pages()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    clear_published_pages()

@@ -23,18 +23,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def security_headers(hsts: bool) -> dict[str, str]:
+    """The headers every response carries (nginx-config repeats them for published pages)."""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
 def security_headers_tween_factory(handler: Any, registry: Any) -> Any:
-    hsts = registry["settings"].cookies_secure
+    defaults = security_headers(registry["settings"].cookies_secure)
 
     def tween(request: Request) -> Response:
         response = handler(request)
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in defaults.items():
+            headers.setdefault(name, value)
         return response
 
     return tween

@@ -80,6 +80,9 @@ class Settings:
         default=10 * 1024 * 1024 * 1024, metadata=_env("MAX_PROJECT_SIZE")
     )
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
+    # Where rendered /simple/ pages are published for the reverse proxy to serve (see
+    # packaging/static_pages.py and `warehouse-lite nginx-config`); unset: not published.
+    simple_pages_dir: Path | None = field(default=None, metadata=_env("SIMPLE_PAGES_DIR"))
     secure_cookies: bool | None = field(default=None, metadata=_env("SECURE_COOKIES"))
     # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
     trusted_proxies: int = field(default=0, metadata=_env("TRUSTED_PROXIES"))

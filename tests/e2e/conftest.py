@@ -17,12 +17,13 @@ E2E_DATABASE = os.environ.get(
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """gunicorn (2 workers) on PostgreSQL + its own Redis, a Celery worker, SMTP on loopback."""
+    """nginx → gunicorn (2 workers) on PostgreSQL + its own Redis, a Celery worker, SMTP on
+    loopback: the production shape of docs/deployment.md, publishing simple pages."""
     from tests.common.db import throwaway_database_url
 
     work_dir = Path(tmp_path_factory.mktemp("live"))
     with throwaway_database_url(work_dir, server=E2E_DATABASE) as db_url:
-        server = LiveServer(db_url, work_dir)
+        server = LiveServer(db_url, work_dir, proxy=True)
         try:
             server.start()
             yield server

@@ -177,14 +177,19 @@ class LiveServer:
         *,
         workers: int = 2,
         gunicorn_args: Sequence[str] = (),
+        proxy: bool = False,
     ) -> None:
         self.db_url = db_url
         self.work_dir = work_dir
         self.workers = workers
         # Extra gunicorn options (e.g. worker class and threads for the benchmarks).
         self.gunicorn_args = list(gunicorn_args)
-        self.port = free_port()
+        # proxy: nginx in front (docs/deployment.md), serving the published simple pages.
+        self.proxy = proxy
+        self.port = free_port()  # what clients use: nginx's with a proxy, else gunicorn's
+        self.app_port = free_port() if proxy else self.port
         self.url = f"http://localhost:{self.port}"
+        self.pages_dir = work_dir / "pages" if proxy else None
         self.smtp = SMTPServer()
         self.mailbox = self.smtp.mailbox
         self.processes: list[Process] = []
@@ -211,15 +216,20 @@ class LiveServer:
             "FILES_DIR": str(self.work_dir / "files"),
             "PYTHONUNBUFFERED": "1",
         }
+        if self.pages_dir is not None:
+            self.env["SIMPLE_PAGES_DIR"] = str(self.pages_dir)
+            self.env["TRUSTED_PROXIES"] = "1"
         self.run_cli("db", "upgrade")
         web = Process(
             "gunicorn",
             [
                 str(BIN / "gunicorn"),
+                "-c",
+                "python:warehouse_lite.gunicorn_conf",
                 "--workers",
                 str(self.workers),
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"127.0.0.1:{self.app_port}",
                 "--access-logfile",
                 "-",
                 "--graceful-timeout",
@@ -251,8 +261,37 @@ class LiveServer:
         )
         self.processes += [web, worker]
         worker.start()
-        wait_for_port(self.port, timeout=60, process=web.start())
+        wait_for_port(self.app_port, timeout=60, process=web.start())
+        if self.proxy:
+            self._start_nginx()
         self._wait_http()
+
+    def _start_nginx(self) -> None:
+        prefix = self.work_dir / "nginx"
+        prefix.mkdir(parents=True, exist_ok=True)
+        config = prefix / "nginx.conf"
+        config.write_text(
+            self.run_cli(
+                "nginx-config",
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--upstream",
+                f"127.0.0.1:{self.app_port}",
+                "--access-log",
+                str(prefix / "access.log"),
+                "--standalone",
+                str(prefix),
+            )
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        proc = Process(
+            "nginx",
+            [nginx, "-c", str(config), "-p", str(prefix), "-e", "stderr", "-g", "daemon off;"],
+            self.env,
+            self.work_dir,
+        )
+        self.processes.append(proc)
+        wait_for_port(self.port, timeout=30, process=proc.start())
 
     def _wait_http(self) -> None:
         deadline = time.monotonic() + 30

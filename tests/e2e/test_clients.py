@@ -205,6 +205,9 @@ def published(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory)
         cwd=app,
     )  # fmt: skip
     yank(live_server.db_url, "wl-e2e-base", "2.0", "broken on purpose")
+    # A change made in the database by hand bypasses the app: withdraw the published pages,
+    # as docs/deployment.md tells operators to.
+    live_server.run_cli("simple-pages", "clear")
     return {"root": root, "env": env, "index": f"{live_server.url}/simple/", "legacy": legacy}
 
 

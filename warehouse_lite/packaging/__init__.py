@@ -13,10 +13,14 @@ VIEW_MODULES = ("simple", "json_api", "files")
 
 def includeme(config: Configurator) -> None:
     from warehouse_lite.packaging.cache import PageCache
+    from warehouse_lite.packaging.static_pages import REGISTRY_KEY, StaticPages
 
     config.include("warehouse_lite.packaging.storage")
     if "packaging.page_cache" not in config.registry:
         config.registry["packaging.page_cache"] = PageCache()
+    pages_dir = config.registry["settings"].simple_pages_dir
+    if REGISTRY_KEY not in config.registry:
+        config.registry[REGISTRY_KEY] = None if pages_dir is None else StaticPages(pages_dir)
     for module in VIEW_MODULES:
         config.scan(f"warehouse_lite.packaging.{module}")
     # Cache hits of /simple/ pages answered before the transaction machinery (see module).

@@ -12,6 +12,10 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+# Registry key of simple_fast.SerialReader (None where there is none): the committed serials,
+# read outside any request transaction.
+READER_KEY = "packaging.simple_reader"
+
 
 @dataclass(frozen=True)
 class CachedPage:

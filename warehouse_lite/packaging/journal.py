@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from warehouse_lite.packaging.models import JournalEntry
+from warehouse_lite.packaging.static_pages import forget_project_pages
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -17,7 +18,8 @@ def record_journal(
 ) -> JournalEntry:
     """Append a journal entry about ``project`` and make its serial the project's last_serial.
 
-    Caches keyed on ``Project.last_serial`` (the simple page, ETags) see the change at once.
+    Caches keyed on ``Project.last_serial`` (the simple page, ETags) see the change at once,
+    and the published copies of the project's page and of the project list are withdrawn.
     """
     user = request.user
     entry = JournalEntry(
@@ -29,4 +31,5 @@ def record_journal(
     request.db.add(entry)
     request.db.flush()  # assigns the serial
     project.last_serial = entry.id
+    forget_project_pages(request, project.normalized_name)
     return entry

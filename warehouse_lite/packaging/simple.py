@@ -21,6 +21,7 @@ from warehouse_lite.errors import api_error
 from warehouse_lite.packaging import simple_render
 from warehouse_lite.packaging.cache import CachedPage, PageCache
 from warehouse_lite.packaging.models import JournalEntry, Project
+from warehouse_lite.packaging.static_pages import publish_page
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -131,6 +132,7 @@ def simple_index(request: Request) -> Response:
 
     key = index_key(serial, project_count, content_type, prefix)
     page = cached_page(request, key, content_type, render)
+    publish_page(request, None, page, (serial, project_count))
     return page_response(request, page, serial)
 
 
@@ -170,4 +172,5 @@ def simple_detail(request: Request) -> Response:
 
     key = detail_key(project.id, project.last_serial, content_type, files_prefix)
     page = cached_page(request, key, content_type, render)
+    publish_page(request, normalized, page, (project.id, project.last_serial))
     return page_response(request, page, project.last_serial)

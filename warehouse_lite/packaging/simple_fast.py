@@ -27,7 +27,9 @@ from sqlalchemy import bindparam, create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from warehouse_lite.packaging import simple
+from warehouse_lite.packaging.cache import READER_KEY
 from warehouse_lite.packaging.models import JournalEntry, Project
+from warehouse_lite.packaging.static_pages import publish_page
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-READER_KEY = "packaging.simple_reader"
+__all__ = ["READER_KEY", "PostgresSerialReader", "SerialReader", "simple_fast_tween_factory"]
 
 
 def _project_statement() -> Any:
@@ -148,6 +150,8 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
     if not name:
         serial, project_count = reader.index_serial()
         page = cache.get(simple.index_key(serial, project_count, content_type, index_path))
+        if page is not None:
+            publish_page(request, None, page, (serial, project_count))
     else:
         name = name[:-1]
         if canonicalize_name(name) != name:
@@ -158,6 +162,8 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
         project_id, serial = found
         files_prefix = request.route_path("packaging.file", path="")
         page = cache.get(simple.detail_key(project_id, serial, content_type, files_prefix))
+        if page is not None:
+            publish_page(request, name, page, found)
     if page is None:
         return None
     return simple.page_response(request, page, serial)

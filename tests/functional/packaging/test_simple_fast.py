@@ -6,8 +6,6 @@ reader on that connection too (in production it has its own autocommit pool).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.common.dists import make_sdist, make_wheel
@@ -25,15 +23,6 @@ class BrokenReader(SerialReader):
 
     def index_serial(self):
         raise ConnectionError("database went away")
-
-
-@pytest.fixture
-def fast_reader(wsgi_app, connection) -> Iterator[SerialReader]:
-    registry = wsgi_app.registry
-    previous = registry[READER_KEY]
-    registry[READER_KEY] = reader = SerialReader(lambda: connection)
-    yield reader
-    registry[READER_KEY] = previous
 
 
 @pytest.fixture
