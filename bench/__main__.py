@@ -95,16 +95,22 @@ NOTES = [
     "warehouse_lite uploads with an account-wide API token over HTTP Basic, with all of its "
     "validation on (metadata, archive contents, README rendering, digests), stores the file "
     "and its METADATA with fsync, and commits rows, journal and events in one transaction.",
-    "The simple-page rows hit the page caches of all three servers: pages are rendered at most "
-    "once per worker per change. warehouse_lite answers a cached page after one autocommit "
-    "query of the project's serial (warehouse_lite/packaging/simple_fast.py).",
+    "The simple-page rows hit the page caches of all three servers. warehouse_lite runs as "
+    "docs/deployment.md describes: nginx answers /simple/ pages from the files the app "
+    "publishes (SIMPLE_PAGES_DIR, warehouse_lite/packaging/static_pages.py), gzip-compressed "
+    "for clients that accept it, as pip and uv do; a page is withdrawn the moment its project "
+    "changes, so no answer is staler than the app's own. pypiserver and devpi-server answer "
+    "from their in-process caches and do not compress.",
     "Scale rows (bench/scale.py): two fresh warehouse_lite servers, one small (10 projects plus "
     "a 10-file and a 2,000-file project, all uploaded for real) and one large (the same 10 "
     "projects, then rows inserted with SQL up to 10,000 projects); the read load alternates "
     "between the cases round by round. The 2,000 files are real uploads (raw multipart POSTs "
     "on keep-alive connections, 4 at a time). The upload row compares the 6th-10th uploads of "
     "a fresh project with the 1,996th-2,000th of the big one, timed one by one and alternating "
-    "(median of 5 each), so twine's start-up is not part of them.",
+    "(median of 5 each), so twine's start-up is not part of them. The one-connection rows send "
+    "300 requests per case and round one after the other and report the median time to the "
+    "first byte of the answer (the server's own work) and to its last byte (which also grows "
+    "with the page's size).",
     "Ratios are only comparable within one run: other work on the machine moves every figure. "
     "The load averages above say how busy it was.",
 ]
@@ -128,6 +134,8 @@ def preflight(database: str, chosen: list[str]) -> str | None:
             )
         if not shutil.which("redis-server"):
             return "redis-server is not installed (bin/system-deps installs it)."
+        if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+            return "nginx is not installed (bin/system-deps installs it)."
     if not shutil.which("wrk"):
         print("wrk not found: using the Python load generator (apt-get install wrk)")
     return None
@@ -295,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                 "twine processes at once",
                 "Load": f"{args.connections} connections (wrk, 2 threads), {args.seconds:g}s per "
                 f"row and server, in {args.rounds} rounds alternating between the servers (a 2s "
-                "warm-up before the first); `Accept: text/html`; the project row cycles over "
-                "every project page",
+                "warm-up before the first); `Accept: text/html` and pip's `Accept-Encoding: gzip, "
+                "deflate`; the project row cycles over every project page",
                 "Scale": f"{args.scale_projects:,} projects, {args.scale_files:,} files"
                 if scale
                 else "skipped",

@@ -18,6 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ACCEPT = "text/html"  # PEP 503 HTML: the one format every server here serves
+# What pip sends (uv adds zstd): a server may compress; none of the peers here does.
+ACCEPT_ENCODING = "gzip, deflate"
+HEADERS = {"Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ local paths = {{
 }}
 local n = 0
 wrk.headers["Accept"] = "{ACCEPT}"
+wrk.headers["Accept-Encoding"] = "{ACCEPT_ENCODING}"
 request = function()
   n = n + 1
   return wrk.format("GET", paths[(n % #paths) + 1])
@@ -102,7 +106,7 @@ def _python(base_url: str, paths: list[str], connections: int, seconds: float) -
             i += 1
             start = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Accept": ACCEPT})
+                conn.request("GET", path, headers=HEADERS)
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 300:
@@ -155,3 +159,38 @@ def load(
     if warmup > 0:
         once(warmup)
     return once(seconds)
+
+
+@dataclass(frozen=True)
+class FirstByte:
+    """Sequential requests on one connection: the server's own time, without queueing."""
+
+    first_byte_ms: list[float]  # request sent -> status line and headers received
+    complete_ms: list[float]  # request sent -> last byte of the body received
+
+
+def first_byte(base_url: str, paths: list[str], requests: int) -> FirstByte:
+    """Time ``requests`` GETs of ``paths`` (cycled) one after the other on a keep-alive
+    connection, to the first byte and to the last: how long the server takes to start
+    answering, apart from queueing behind other requests and from the size of the page."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
+    first: list[float] = []
+    complete: list[float] = []
+    try:
+        for i in range(requests):
+            start = time.perf_counter()
+            conn.request("GET", paths[i % len(paths)], headers=HEADERS)
+            response = conn.getresponse()  # returns once the headers are in
+            headers_in = time.perf_counter()
+            response.read()
+            done = time.perf_counter()
+            if response.status != 200:
+                raise RuntimeError(f"GET {paths[i % len(paths)]} answered {response.status}")
+            if response.will_close:
+                conn.close()
+            first.append((headers_in - start) * 1000)
+            complete.append((done - start) * 1000)
+    finally:
+        conn.close()
+    return FirstByte(first, complete)

@@ -63,8 +63,32 @@ SCALE: list[tuple[str, str, str, str]] = [
         "files2000_detail_rps",
         "req/s",
     ),
+    (
+        "/simple/<project>/ time to first byte, one connection, {few} vs {many} projects",
+        "few_detail_ttfb",
+        "many_detail_ttfb",
+        "ms",
+    ),
+    (
+        "/simple/<project>/ time to first byte, one connection, 10 vs {files} files",
+        "files10_detail_ttfb",
+        "files2000_detail_ttfb",
+        "ms",
+    ),
+    (
+        "/simple/<project>/ whole response, one connection, 10 vs {files} files",
+        "files10_detail_single",
+        "files2000_detail_single",
+        "ms",
+    ),
     ("/simple/ page size, {few} vs {many} projects", "few_index_bytes", "many_index_bytes", "KiB"),
     ("project page size, 10 vs {files} files", "files10_bytes", "files2000_bytes", "KiB"),
+    (
+        "project page size as sent to pip (gzip), 10 vs {files} files",
+        "files10_sent_bytes",
+        "files2000_sent_bytes",
+        "KiB",
+    ),
     (
         "upload of the 10th vs the {files}th file (median of 5)",
         "upload_10th_ms",
@@ -152,7 +176,17 @@ def target_rows(report: Report) -> list[tuple[str, str, bool]]:
     scale = report.scale
     for small, large, label in (
         ("few_detail_p50", "many_detail_p50", "/simple/<project>/ p50 with {many} projects"),
+        (
+            "few_detail_ttfb",
+            "many_detail_ttfb",
+            "/simple/<project>/ time to first byte with {many} projects",
+        ),
         ("files10_detail_p50", "files2000_detail_p50", "/simple/<project>/ p50 with {files} files"),
+        (
+            "files10_detail_ttfb",
+            "files2000_detail_ttfb",
+            "/simple/<project>/ time to first byte with {files} files",
+        ),
         ("upload_10th_ms", "upload_2000th_ms", "upload of the {files}th file"),
     ):
         if scale.get(small) and scale.get(large) is not None:

@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.clients import RawUploader
-from bench.load import LoadResult, load
+from bench.load import ACCEPT, HEADERS, FirstByte, LoadResult, first_byte, load
 from bench.packages import Dist, make_projects, many_versions, normalize, project_names
 from bench.seed import seed_projects
 from bench.servers import USERNAME, Index
 
 TIMED = 5  # uploads timed around each mark; the median is reported
+SEQUENTIAL_REQUESTS = 300  # per case and round, for the one-connection timings
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,14 @@ def run_scale(
         ("files2000_detail", small, [small.simple_path(big)]),
     ]
     for prefix, index, paths in cases:
-        out[prefix.replace("_detail", "_bytes").replace("_index", "_index_bytes")] = page_size(
-            index, paths[0]
-        )
+        key = prefix.replace("_detail", "_bytes").replace("_index", "_index_bytes")
+        out[key] = page_size(index, paths[0])
+        out[key.replace("_bytes", "_sent_bytes")] = page_size(index, paths[0], HEADERS)
     results: dict[str, list[LoadResult]] = {prefix: [] for prefix, _, _ in cases}
+    sequential: dict[str, list[FirstByte]] = {prefix: [] for prefix, _, _ in cases}
     for number in range(1, config.rounds + 1):
         for prefix, index, paths in cases:
+            sequential[prefix].append(first_byte(index.base_url, paths, SEQUENTIAL_REQUESTS))
             result = load(
                 index.base_url,
                 paths,
@@ -161,12 +164,14 @@ def run_scale(
         out[f"{prefix}_rps"] = sum(p.requests for p in parts) / seconds if seconds else 0.0
         out[f"{prefix}_p50"] = sum(p.p50_ms for p in parts) / len(parts)
         out[f"{prefix}_p99"] = sum(p.p99_ms for p in parts) / len(parts)
+    for prefix, timings in sequential.items():
+        out[f"{prefix}_ttfb"] = statistics.median(x for t in timings for x in t.first_byte_ms)
+        out[f"{prefix}_single"] = statistics.median(x for t in timings for x in t.complete_ms)
     return out
 
 
-def page_size(index: Index, path: str) -> float:
-    """Size in KiB of one HTML answer for ``path``."""
-    with urllib.request.urlopen(
-        urllib.request.Request(index.base_url + path, headers={"Accept": "text/html"}), timeout=60
-    ) as response:
+def page_size(index: Index, path: str, headers: dict[str, str] | None = None) -> float:
+    """Size in KiB of one HTML answer for ``path`` as sent (compressed if ``headers`` ask)."""
+    request = urllib.request.Request(index.base_url + path, headers=headers or {"Accept": ACCEPT})
+    with urllib.request.urlopen(request, timeout=60) as response:
         return len(response.read()) / 1024

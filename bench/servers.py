@@ -260,12 +260,15 @@ def warehouse_version() -> str:
 
 @contextlib.contextmanager
 def warehouse_lite(work: Path, db_admin_url: str) -> Iterator[tuple[Index, LiveServer]]:
-    """warehouse_lite as in production: gunicorn, PostgreSQL, Redis, Celery worker, SMTP."""
+    """warehouse_lite as in production (docs/deployment.md): nginx serving the published
+    simple pages in front of gunicorn, PostgreSQL, Redis, a Celery worker, SMTP."""
     from tests.common.db import throwaway_database_url
 
     work.mkdir(parents=True, exist_ok=True)
     with throwaway_database_url(work, server=db_admin_url) as db_url:
-        server = LiveServer(db_url, work, workers=GUNICORN_WORKERS, gunicorn_args=GUNICORN_SHAPE)
+        server = LiveServer(
+            db_url, work, workers=GUNICORN_WORKERS, gunicorn_args=GUNICORN_SHAPE, proxy=True
+        )
         try:
             server.start()
             server.create_user(USERNAME, PASSWORD, EMAIL)
@@ -281,7 +284,8 @@ def warehouse_lite(work: Path, db_admin_url: str) -> Iterator[tuple[Index, LiveS
                     simple_url=f"{url}/simple/",
                     username=username,
                     password=password,
-                    shape=f"{GUNICORN_DESCRIPTION}, PostgreSQL, Redis, Celery worker",
+                    shape=f"nginx (published simple pages) in front of {GUNICORN_DESCRIPTION}, "
+                    "PostgreSQL, Redis, Celery worker",
                     processes=server.processes,
                 ),
                 server,
