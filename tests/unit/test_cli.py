@@ -79,3 +79,35 @@ def test_bad_setting_is_a_clear_error(runner: CliRunner, monkeypatch: pytest.Mon
     result = runner.invoke(main, ["db", "current"])
     assert result.exit_code != 0
     assert "configuration error: SMTP_PORT='many' is not a whole number" in result.output
+
+
+def test_nginx_config_follows_the_settings(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITE_URL", "https://pypi.example.org")
+    monkeypatch.delenv("SIMPLE_PAGES_DIR", raising=False)
+    proxied = runner.invoke(main, ["nginx-config", "--upstream", "127.0.0.1:9000"])
+    assert proxied.exit_code == 0, proxied.output
+    assert "server_name pypi.example.org;" in proxied.output
+    assert "server 127.0.0.1:9000;" in proxied.output
+    assert "try_files" not in proxied.output  # nothing published: everything to the app
+
+    monkeypatch.setenv("SIMPLE_PAGES_DIR", str(tmp_path / "pages"))
+    published = runner.invoke(main, ["nginx-config", "--standalone", str(tmp_path / "nginx")])
+    assert published.exit_code == 0, published.output
+    assert f"root {tmp_path / 'pages'};" in published.output
+    assert f"pid {tmp_path / 'nginx' / 'nginx.pid'};" in published.output
+
+
+def test_simple_pages_clear(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("SIMPLE_PAGES_DIR", raising=False)
+    refused = runner.invoke(main, ["simple-pages", "clear"])
+    assert refused.exit_code != 0 and "SIMPLE_PAGES_DIR is not set" in refused.output
+
+    page = tmp_path / "pages" / "simple" / "demo" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("stale")
+    monkeypatch.setenv("SIMPLE_PAGES_DIR", str(tmp_path / "pages"))
+    result = runner.invoke(main, ["simple-pages", "clear"])
+    assert result.exit_code == 0, result.output
+    assert not page.exists()
