@@ -126,11 +126,14 @@ def static_pages(request: Request) -> StaticPages | None:
 def forget_project_pages(request: Request, normalized_name: str) -> None:
     """Unpublish a project's page and the project list now and after the commit.
 
-    Called by record_journal for every change; see the module docstring for why twice.
+    Called by record_journal for every change; see the module docstring for why twice. A
+    request that journals several changes to one project (an upload creating it) does it once.
     """
     pages = static_pages(request)
-    if pages is None:
+    withdrawn: set[str] = request.__dict__.setdefault("_withdrawn_simple_pages", set())
+    if pages is None or normalized_name in withdrawn:
         return
+    withdrawn.add(normalized_name)
 
     def forget() -> None:
         try:
