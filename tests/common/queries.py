@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -16,13 +16,12 @@ PIP_ACCEPT = (
 
 
 @contextlib.contextmanager
-def count_queries(engine: Any) -> Iterator[list[str]]:
-    """Collects the statements run on ``engine`` (savepoint bookkeeping of the test's
-    rolled-back transaction left out)."""
+def recorded_statements(engine: Any, keep: Callable[[str], bool]) -> Iterator[list[str]]:
+    """Collects the statements run on ``engine`` for which ``keep(statement)`` is true."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+        if keep(statement):
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
@@ -30,3 +29,18 @@ def count_queries(engine: Any) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def _is_savepoint_bookkeeping(statement: str) -> bool:
+    return statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))
+
+
+def count_queries(engine: Any) -> contextlib.AbstractContextManager[list[str]]:
+    """Collects the statements run on ``engine`` (savepoint bookkeeping of the test's
+    rolled-back transaction left out)."""
+    return recorded_statements(engine, lambda s: not _is_savepoint_bookkeeping(s))
+
+
+def savepoints_opened(engine: Any) -> contextlib.AbstractContextManager[list[str]]:
+    """Collects the SAVEPOINT statements run on ``engine`` (which count_queries leaves out)."""
+    return recorded_statements(engine, lambda s: s.lstrip().upper().startswith("SAVEPOINT"))

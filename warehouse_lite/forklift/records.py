@@ -1,21 +1,30 @@
 """The database side of an upload: project, owner role, release, file, journal and events.
 
 Concurrency: an upload checks and inspects its file without locks, then locks its project row
-(SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE) and
-repeats the permission and duplicate checks before writing, so the writes to one project run
-one after the other and journal serials grow in commit order. Two first uploads of one new name
-race on the unique normalized_name: the loser's insert fails inside a savepoint and it
-continues with the winner's project (subject to the permission check like any upload).
+(SELECT ... FOR NO KEY UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE)
+and repeats the permission check before writing, so the writes to one project run one after
+the other and journal serials grow in commit order. A file committed by someone else after the
+first duplicate check is caught by the unique constraints of the file and filename rows, whose
+insert runs in a savepoint: the caller then checks for duplicates again. Two first uploads of
+one new name race on the unique normalized_name: the loser's insert fails inside a savepoint and
+it continues with the winner's project (subject to the permission check like any upload).
+
+Each helper here costs one statement where it can (project and roles together, the name and
+content look-up together): tests/functional/forklift/test_upload_queries.py counts them.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
-from sqlalchemy import or_, select
+from sqlalchemy import exists, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from warehouse_lite.events import record_project_event
 from warehouse_lite.forklift.errors import UploadError
@@ -34,35 +43,41 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from warehouse_lite.forklift.digests import FileDigests
+    from warehouse_lite.forklift.form import UploadForm
     from warehouse_lite.forklift.metadata import ValidatedMetadata
 
 log = logging.getLogger(__name__)
 
 
+def _project_with_roles(db: Session, condition: Any, *, lock: bool) -> Project | None:
+    # The roles (the project's ACL) come in the same statement, joined.
+    query = select(Project).options(joinedload(Project.roles)).where(condition)
+    if lock:
+        # FOR NO KEY UPDATE OF projects on PostgreSQL: uploads to one project still queue
+        # behind each other, but rows that merely reference the project (a token's project
+        # links being deleted at revocation) do not wait on it, which could deadlock with the
+        # token lock. OF projects: the joined role rows are not locked.
+        query = query.with_for_update(key_share=True, of=Project).execution_options(
+            populate_existing=True
+        )
+    return db.scalars(query).unique().one_or_none()
+
+
 def find_project(db: Session, normalized_name: str, *, lock: bool = False) -> Project | None:
-    """The project with this PEP 503 name; with ``lock``, its row is locked (FOR NO KEY UPDATE)
-    until the end of the transaction (uploads to one project then write one after the other)."""
-    query = select(Project).where(Project.normalized_name == normalized_name)
-    return db.scalar(query.with_for_update(key_share=True) if lock else query)
+    """The project with this PEP 503 name, its roles loaded; with ``lock``, its row is locked
+    (FOR NO KEY UPDATE) until the end of the transaction (uploads to one project then write
+    one after the other)."""
+    return _project_with_roles(db, Project.normalized_name == normalized_name, lock=lock)
 
 
 def lock_project(db: Session, project: Project) -> Project:
     """Lock ``project``'s row and reload it (and its roles) as committed now; UploadError
     if it was deleted since it was read."""
-    locked = db.scalar(
-        select(Project)
-        .where(Project.id == project.id)
-        # FOR NO KEY UPDATE on PostgreSQL: uploads to one project still queue behind each
-        # other, but rows that merely reference the project (a token's project links being
-        # deleted at revocation) no longer wait on it, which could deadlock with the token lock.
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    locked = _project_with_roles(db, Project.id == project.id, lock=True)
     if locked is None:
         raise UploadError(
             f"The project {project.name!r} was deleted during the upload; try again.", status=409
         )
-    db.expire(locked, ["roles"])
     return locked
 
 
@@ -93,34 +108,25 @@ def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
     return project
 
 
-def _file_like(db: Session, filename: str, digests: FileDigests) -> File | None:
-    return db.scalar(
-        select(File)
-        .where(
-            or_(
-                File.filename == filename,
-                File.sha256_digest == digests.sha256,
-                File.blake2_256_digest == digests.blake2_256,
-            )
-        )
-        .limit(1)
-    )
-
-
 def find_conflict(db: Session, filename: str, digests: FileDigests) -> tuple[File | None, bool]:
     """(a stored file with this name or this content, whether the name is reserved).
 
-    A reserved name without a file normally means the file was deleted; but the file and its
-    reservation commit together, so a concurrent upload may have committed both between our
-    two look-ups: then look for the file once more rather than call it deleted.
+    One statement, so one snapshot: a file and its name's reservation commit together, and a
+    reserved name without a file means the file was deleted (never a concurrent upload caught
+    between two look-ups).
     """
-    file = _file_like(db, filename, digests)
-    if file is not None:
-        return file, file.filename == filename
-    reserved = db.get(FilenameRegistry, filename) is not None
-    if reserved:
-        file = _file_like(db, filename, digests)
-    return file, reserved
+    reserved = exists().where(FilenameRegistry.filename == filename).label("reserved")
+    # The outer join from a one-row source yields a row (file None) when no file matches.
+    one_row = select(literal(1).label("one")).subquery()
+    matches = or_(
+        File.filename == filename,
+        File.sha256_digest == digests.sha256,
+        File.blake2_256_digest == digests.blake2_256,
+    )
+    file, is_reserved = db.execute(
+        select(File, reserved).select_from(one_row).outerjoin(File, matches).limit(1)
+    ).one()
+    return file, bool(is_reserved)
 
 
 def is_same_upload(file: File | None, filename: str, digests: FileDigests) -> bool:
@@ -147,37 +153,63 @@ def check_not_reused(file: File | None, reserved: bool, filename: str, help_url:
         )
 
 
-def _reorder(db: Session, project: Project) -> None:
-    # sort_key lets listings order releases by PEP 440 without parsing every version.
+def _sort_key_for(db: Session, project: Project, version: str) -> int:
+    # sort_key lets listings order releases by PEP 440 without parsing every version. The
+    # project's releases are numbered afresh around the new one, whose key is returned; an
+    # UPDATE is sent only for keys that change (none when the new version is the newest).
+    new = Version(version)
     releases = db.scalars(select(Release).where(Release.project_id == project.id)).all()
-    for index, release in enumerate(sorted(releases, key=lambda r: Version(r.version))):
-        release.sort_key = index
+    ordered = sorted(releases, key=lambda r: Version(r.version))
+    position = sum(1 for r in ordered if Version(r.version) < new)
+    for index, release in enumerate(ordered):
+        release.sort_key = index if index < position else index + 1
+    return position
 
 
-def get_or_create_release(
-    request: Request, project: Project, meta: ValidatedMetadata, rendered: str | None
-) -> Release:
-    """The release of this version; a new one takes its metadata from this upload."""
-    db = request.db
-    release = db.scalar(
-        select(Release).where(
+def _existing_release(
+    db: Session, project: Project, meta: ValidatedMetadata
+) -> tuple[Release | None, bool]:
+    # The release and whether it has an sdist already, in one statement.
+    has_sdist = (
+        exists().where(File.release_id == Release.id, File.packagetype == "sdist").label("sdist")
+    )
+    row = db.execute(
+        select(Release, has_sdist).where(
             Release.project_id == project.id,
             Release.canonical_version == meta.canonical_version,
         )
-    )
-    if release is not None:
-        return release
+    ).first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
+
+
+def get_or_create_release(
+    request: Request,
+    project: Project,
+    meta: ValidatedMetadata,
+    rendered: str | None,
+    *,
+    new_project: bool = False,
+) -> tuple[Release, bool]:
+    """(the release of this version, whether it has an sdist); a new release takes its
+    metadata from this upload. ``new_project``: the project was created by this upload, so it
+    has no releases yet (nothing to look up or reorder)."""
+    db = request.db
+    if not new_project:
+        release, has_sdist = _existing_release(db, project, meta)
+        if release is not None:
+            return release, has_sdist
     release = Release(
+        # The id now, not at the flush: add_file() refers to the release by id.
+        id=uuid.uuid4(),
         project=project,
         version=meta.version_string,
         canonical_version=meta.canonical_version,
+        sort_key=0 if new_project else _sort_key_for(db, project, meta.version_string),
         rendered_description=rendered,
         uploader_id=request.user.id,
         **meta.release_fields,
     )
     db.add(release)
-    db.flush()
-    _reorder(db, project)
     record_journal(request, project, "new release", version=release.version)
     record_project_event(
         request,
@@ -186,14 +218,20 @@ def get_or_create_release(
         version=release.version,
         submitted_by=request.user.username,
     )
-    return release
+    return release, False
 
 
 def check_release_limits(
-    release: Release, project: Project, filetype: str, size: int, max_project_size: int
+    release: Release,
+    project: Project,
+    *,
+    filetype: str,
+    has_sdist: bool,
+    size: int,
+    max_project_size: int,
 ) -> None:
     """One sdist per release; the project's total size stays under the limit."""
-    if filetype == "sdist" and any(f.packagetype == "sdist" for f in release.files):
+    if filetype == "sdist" and has_sdist:
         raise UploadError(
             f"Only one sdist may be uploaded per release; {project.name} {release.version} "
             "already has one."
@@ -207,48 +245,58 @@ def check_release_limits(
         )
 
 
+def _insert_unless_taken(db: Session, model: type[Any], values: dict[str, Any]) -> bool:
+    # INSERT ... ON CONFLICT DO NOTHING: a unique violation leaves the transaction usable (no
+    # savepoint and its two round trips needed); whether the row went in.
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(values).on_conflict_do_nothing().returning(literal(1))
+    return db.connection().execute(statement).first() is not None
+
+
 def add_file(
     request: Request,
     project: Project,
     release: Release,
-    *,
-    filename: str,
+    form: UploadForm,
     path: str,
-    filetype: str,
-    pyversion: str,
     digests: FileDigests,
     metadata_sha256: str | None,
-) -> File:
-    """Insert the File row and reserve its name forever; journal and event it."""
+) -> bool:
+    """Reserve the file's name forever and insert its row; journal and event it. False when
+    the name or the content was taken meanwhile: the caller must then check for duplicates
+    again, say how, and not commit (the reservation may have gone in)."""
     db = request.db
+    filename, filetype = form.filename, form.filetype
+    if release in db.new or project in db.new:
+        db.flush()  # the file row refers to both
+    if not _insert_unless_taken(db, FilenameRegistry, {"filename": filename}):
+        log.info("file name %s was taken by a concurrent upload", filename)
+        return False
     agent = request.user_agent
-    # By id, not relationship: a refused insert must not linger in release.files.
-    file = File(
-        release_id=release.id,
-        project_id=project.id,
-        filename=filename,
-        path=path,
-        size=digests.size,
-        sha256_digest=digests.sha256,
-        blake2_256_digest=digests.blake2_256,
-        md5_digest=digests.md5,
-        packagetype=filetype,
-        python_version=pyversion if filetype == "bdist_wheel" else "source",
-        requires_python=release.requires_python,
-        metadata_sha256=metadata_sha256,
-        uploaded_via=agent[:200] if agent else None,
-    )
-    try:
-        with db.begin_nested():
-            db.add(file)
-            db.add(FilenameRegistry(filename=filename))
-            db.flush()
-    except IntegrityError:
-        raise UploadError(f"File already exists ({filename!r}).") from None
-    project.total_size = (project.total_size or 0) + digests.size
+    python_version = form.pyversion if filetype == "bdist_wheel" else "source"
+    values = {
+        "release_id": release.id,
+        "project_id": project.id,
+        "filename": filename,
+        "path": path,
+        "size": digests.size,
+        "sha256_digest": digests.sha256,
+        "blake2_256_digest": digests.blake2_256,
+        "md5_digest": digests.md5,
+        "packagetype": filetype,
+        "python_version": python_version,
+        "requires_python": release.requires_python,
+        "metadata_sha256": metadata_sha256,
+        "uploaded_via": agent[:200] if agent else None,
+    }
+    if not _insert_unless_taken(db, File, values):
+        log.info("the content of %s was taken by a concurrent upload", filename)
+        return False
     record_journal(
-        request, project, f"add {file.python_version} file {filename}", version=release.version
+        request, project, f"add {python_version} file {filename}", version=release.version
     )
+    # After the journal's flush: the new size and the new serial go out in one UPDATE.
+    project.total_size = (project.total_size or 0) + digests.size
     record_project_event(
         request,
         project,
@@ -257,4 +305,4 @@ def add_file(
         version=release.version,
         submitted_by=request.user.username,
     )
-    return file
+    return True

@@ -61,19 +61,20 @@ def check_verified_email(request: Request) -> None:
         )
 
 
-def _create_project(request: Request, meta: ValidatedMetadata) -> Project:
-    """A new project owned by the uploader; if a concurrent upload created it between our
-    look-up and our insert, theirs (when this uploader may upload to it)."""
+def _create_project(request: Request, meta: ValidatedMetadata) -> tuple[Project, bool]:
+    """(a new project owned by the uploader, True); if a concurrent upload created it between
+    our look-up and our insert, (theirs, False) when this uploader may upload to it."""
     project = records.create_project(request, meta)
+    if project is not None:
+        return project, True
+    project = records.find_project(request.db, meta.normalized_name, lock=True)
     if project is None:
-        project = records.find_project(request.db, meta.normalized_name, lock=True)
-        if project is None:
-            raise UploadError(
-                f"The project {meta.name!r} could not be created; try the upload again.",
-                status=409,
-            )
-        check_upload_permission(request, project, meta)
-    return project
+        raise UploadError(
+            f"The project {meta.name!r} could not be created; try the upload again.",
+            status=409,
+        )
+    check_upload_permission(request, project, meta)
+    return project, False
 
 
 def _check_duplicate(request: Request, form: UploadForm, digests: FileDigests) -> Response | None:
@@ -85,6 +86,17 @@ def _check_duplicate(request: Request, form: UploadForm, digests: FileDigests) -
     help_url = request.route_url("help", _anchor="file-name-reuse")
     records.check_not_reused(existing, reserved, form.filename, help_url)
     return None
+
+
+def _taken_meanwhile(request: Request, form: UploadForm, digests: FileDigests) -> Response | None:
+    """The duplicate check again, under the project lock, for when a write step failed: a file
+    with this name or content committed after the first check answers as that check would
+    have (UploadError, or the 200 of an identical re-upload, for which the transaction is
+    doomed so that nothing this request wrote is kept); None when there is none."""
+    already = _check_duplicate(request, form, digests)
+    if already is not None:
+        request.tm.doom()
+    return already
 
 
 def _inspect(form: UploadForm, size: int, meta: ValidatedMetadata) -> bytes | None:
@@ -120,32 +132,40 @@ def file_upload(request: Request) -> Response:
     )
     core_metadata = _inspect(form, digests.size, meta)
 
-    # The write phase: from here on we hold the project's row lock. Everything checked so far
-    # against the database may have changed meanwhile (a concurrent upload created the project
-    # or committed this very file, an owner removed the uploader): check it again.
+    # The write phase: from here on we hold the project's row lock. What was checked so far
+    # against the database may have changed meanwhile: a concurrent upload created the project
+    # (create_project notices), an owner removed the uploader (checked again here), or someone
+    # committed a file with this name or content (add_file's unique constraints notice).
     if project is None:
-        project = _create_project(request, meta)
+        project, new_project = _create_project(request, meta)
     else:
-        project = records.lock_project(request.db, project)
+        project, new_project = records.lock_project(request.db, project), False
         check_upload_permission(request, project, meta)
-    if (already := _check_duplicate(request, form, digests)) is not None:
-        return already
-    release = records.get_or_create_release(request, project, meta, rendered)
-    records.check_release_limits(
-        release, project, form.filetype, digests.size, settings.max_project_size
+    release, has_sdist = records.get_or_create_release(
+        request, project, meta, rendered, new_project=new_project
     )
+    try:
+        records.check_release_limits(
+            release,
+            project,
+            filetype=form.filetype,
+            has_sdist=has_sdist,
+            size=digests.size,
+            max_project_size=settings.max_project_size,
+        )
+    except UploadError:
+        # "File already exists" (or 200) comes first, as without a concurrent upload.
+        if (already := _taken_meanwhile(request, form, digests)) is not None:
+            return already
+        raise
     path = file_path(digests.blake2_256, form.filename)
-    records.add_file(
-        request,
-        project,
-        release,
-        filename=form.filename,
-        path=path,
-        filetype=form.filetype,
-        pyversion=form.pyversion,
-        digests=digests,
-        metadata_sha256=hashlib.sha256(core_metadata).hexdigest() if core_metadata else None,
-    )
+    metadata_sha256 = hashlib.sha256(core_metadata).hexdigest() if core_metadata else None
+    if not records.add_file(request, project, release, form, path, digests, metadata_sha256):
+        if (already := _taken_meanwhile(request, form, digests)) is not None:
+            return already
+        # The conflicting row is gone again (deleted meanwhile): still refused (nothing of this
+        # request may commit now); a new attempt gets the full answer.
+        raise UploadError(f"File already exists ({form.filename!r}); try the upload again.")
     # Bytes go to storage last, after every check and the row inserts have passed; if the
     # commit still fails, the storage's data manager removes them again.
     storage = request.find_service(IFileStorage)

@@ -21,7 +21,9 @@ import pymacaroons
 from pymacaroons.exceptions import MacaroonInvalidSignatureException
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
+from warehouse_lite.accounts.models import User
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session, sessionmaker
 
-    from warehouse_lite.accounts.models import User
     from warehouse_lite.packaging.models import Project
 
 TOKEN_PREFIX = "pypi-"
@@ -219,7 +220,11 @@ class MacaroonService:
         except (UnicodeDecodeError, ValueError):
             raise InvalidMacaroon("API token has an invalid identifier") from None
         self._lock(identifier, exclusive=False)
-        row = self.db.get(Macaroon, identifier)
+        # The owner and their email addresses come in the same statement: every use of a
+        # token needs the user, and an upload checks the primary address.
+        row = self.db.get(
+            Macaroon, identifier, options=[joinedload(Macaroon.user).joinedload(User.emails)]
+        )
         if row is None:
             raise InvalidMacaroon("API token is unknown or has been revoked")
         return row
