@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pyramid.authorization import ACLDenied
 from pyramid.httpexceptions import HTTPForbidden
@@ -168,9 +168,9 @@ def file_upload(request: Request) -> Response:
         raise UploadError(f"File already exists ({form.filename!r}); try the upload again.")
     # Bytes go to storage last, after every check and the row inserts have passed; if the
     # commit still fails, the storage's data manager removes them again.
-    storage = request.find_service(IFileStorage)
     form.content.seek(0)
-    storage.store(path, form.content)
+    objects: list[tuple[str, BinaryIO]] = [(path, form.content)]
     if core_metadata is not None:
-        storage.store(metadata_path(path), io.BytesIO(core_metadata))
+        objects.append((metadata_path(path), io.BytesIO(core_metadata)))
+    request.find_service(IFileStorage).store_many(objects)
     return _ok(f"Uploaded {form.filename}.")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from zope.interface import Attribute, Interface, implementer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from pyramid.config import Configurator
@@ -48,6 +49,11 @@ class IFileStorage(Interface):
         """Write everything readable from ``source`` to ``path``, atomically: readers see the
         old object (or none) until the new one is complete and durable. Returns a receipt
         that ``discard()`` accepts."""
+
+    def store_many(items: Sequence[tuple[str, BinaryIO]]) -> list[Any]:  # type: ignore[empty-body]
+        """``store()`` of several ``(path, source)`` objects, e.g. a wheel and its metadata, one
+        receipt each, all durable on return; a backend may share work between them (the
+        local one syncs a directory once). If it raises, none of them is left stored."""
 
     def discard(receipt: Any) -> None:
         """Undo one ``store()``: remove the object it wrote, unless it has been replaced
@@ -151,10 +157,13 @@ class TransactionalStorage:
         return self._manager
 
     def store(self, path: str, source: BinaryIO) -> Any:
+        return self.store_many([(path, source)])[0]
+
+    def store_many(self, items: Sequence[tuple[str, BinaryIO]]) -> list[Any]:
         manager = self._data_manager()
-        receipt = self.backend.store(path, source)
-        manager.receipts.append(receipt)
-        return receipt
+        receipts = list(self.backend.store_many(items))
+        manager.receipts.extend(receipts)
+        return receipts
 
     def discard(self, receipt: Any) -> None:
         self.backend.discard(receipt)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -51,7 +52,25 @@ class LocalFileStorage:
         return self.base_dir.joinpath(*parts)
 
     def store(self, path: str, source: BinaryIO) -> LocalReceipt:
-        target = self._full(path)
+        return self.store_many([(path, source)])[0]
+
+    def store_many(self, items: Sequence[tuple[str, BinaryIO]]) -> list[LocalReceipt]:
+        # Each object is fsynced and renamed into place; then each directory that got one is
+        # fsynced once (a wheel and its .metadata share theirs), which makes the renames
+        # durable. If anything fails, the objects already placed are removed again.
+        receipts: list[LocalReceipt] = []
+        try:
+            for path, source in items:
+                receipts.append(self._place(self._full(path), source))
+            for directory in dict.fromkeys(receipt.path.parent for receipt in receipts):
+                _fsync_dir(directory)
+        except BaseException:
+            for receipt in reversed(receipts):
+                self.discard(receipt)
+            raise
+        return receipts
+
+    def _place(self, target: Path, source: BinaryIO) -> LocalReceipt:
         fd, tmp_name = self._temporary_file(target.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -64,7 +83,6 @@ class LocalFileStorage:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
-        _fsync_dir(target.parent)
         stat = target.stat()
         return LocalReceipt(target, stat.st_dev, stat.st_ino)
 

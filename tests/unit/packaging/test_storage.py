@@ -9,6 +9,7 @@ import os
 import pytest
 import transaction
 
+from warehouse_lite.packaging import storage_local
 from warehouse_lite.packaging.storage import (
     IFileStorage,
     TransactionalStorage,
@@ -83,6 +84,36 @@ def test_a_failed_write_leaves_nothing(backend):
     assert _all_files(backend.base_dir) == []
 
 
+def test_store_many_syncs_each_directory_once(backend, monkeypatch):
+    synced = []
+    monkeypatch.setattr(storage_local, "_fsync_dir", synced.append)
+    receipts = backend.store_many(
+        [
+            ("ab/cd/x.whl", io.BytesIO(b"wheel")),
+            ("ab/cd/x.whl.metadata", io.BytesIO(b"metadata")),
+            ("ef/01/y.whl", io.BytesIO(b"other")),
+        ]
+    )
+    assert [r.path for r in receipts] == [
+        backend.local_path(p) for p in ("ab/cd/x.whl", "ab/cd/x.whl.metadata", "ef/01/y.whl")
+    ]
+    assert (backend.base_dir / "ab/cd/x.whl.metadata").read_bytes() == b"metadata"
+    # The wheel and its metadata share a directory: its entries are made durable by one sync.
+    assert synced == [backend.base_dir / "ab/cd", backend.base_dir / "ef/01"]
+
+
+def test_store_many_that_fails_part_way_leaves_nothing(backend):
+    class Broken(io.BytesIO):
+        def read(self, *args):
+            raise OSError("disk on fire")
+
+    with pytest.raises(OSError, match="disk on fire"):
+        backend.store_many(
+            [("ab/cd/x.whl", io.BytesIO(b"wheel")), ("ab/cd/x.whl.metadata", Broken())]
+        )
+    assert _all_files(backend.base_dir) == []
+
+
 def test_discard_removes_only_the_object_it_wrote(backend):
     first = backend.store("ab/cd/x.whl", io.BytesIO(b"one"))
     second = backend.store("ab/cd/x.whl", io.BytesIO(b"one"))  # another writer, same path
@@ -98,6 +129,16 @@ def test_store_is_undone_when_the_transaction_aborts(backend, tm):
     storage.store("ab/cd/x.whl", io.BytesIO(b"x"))
     storage.store("ab/cd/x.whl.metadata", io.BytesIO(b"m"))
     assert backend.exists("ab/cd/x.whl")
+    tm.abort()
+    assert _all_files(backend.base_dir) == []
+
+
+def test_store_many_is_undone_when_the_transaction_aborts(backend, tm):
+    storage = TransactionalStorage(backend, tm)
+    storage.store_many(
+        [("ab/cd/x.whl", io.BytesIO(b"x")), ("ab/cd/x.whl.metadata", io.BytesIO(b"m"))]
+    )
+    assert _all_files(backend.base_dir) == ["ab/cd/x.whl", "ab/cd/x.whl.metadata"]
     tm.abort()
     assert _all_files(backend.base_dir) == []
 
