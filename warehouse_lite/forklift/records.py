@@ -4,10 +4,11 @@ Concurrency: an upload checks and inspects its file without locks, then locks it
 (SELECT ... FOR NO KEY UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE)
 and repeats the permission check before writing, so the writes to one project run one after
 the other and journal serials grow in commit order. A file committed by someone else after the
-first duplicate check is caught by the unique constraints of the file and filename rows, whose
-insert runs in a savepoint: the caller then checks for duplicates again. Two first uploads of
-one new name race on the unique normalized_name: the loser's insert fails inside a savepoint and
-it continues with the winner's project (subject to the permission check like any upload).
+first duplicate check is caught by the unique constraints of the file and filename rows, which
+are inserted with ON CONFLICT DO NOTHING: the caller then checks for duplicates again. Two first
+uploads of one new name race on the unique normalized_name: the loser's insert does nothing
+and it continues with the winner's project (subject to the permission check like any upload).
+No step needs a savepoint.
 
 Each helper here costs one statement where it can (project and roles together, the name and
 content look-up together): tests/functional/forklift/test_upload_queries.py counts them.
@@ -23,7 +24,6 @@ from packaging.version import Version
 from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from warehouse_lite.events import record_project_event
@@ -81,16 +81,24 @@ def lock_project(db: Session, project: Project) -> Project:
     return locked
 
 
+def _insert_ignoring_conflicts(db: Session, model: type[Any]) -> Any:
+    # INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a unique violation inserts
+    # nothing and leaves the transaction usable, without a savepoint and its round trips.
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
+
+
 def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
     """A new project owned by the uploader, or None if a concurrent upload created it first."""
     db = request.db
     user = request.user
-    try:
-        with db.begin_nested():
-            project = Project(name=meta.name, normalized_name=meta.normalized_name)
-            db.add(project)
-            db.flush()
-    except IntegrityError:
+    # The loser of a race on the unique name inserts nothing and gets no row back; the
+    # winner's row comes back as the persistent Project (no savepoint, no second look-up).
+    insert = _insert_ignoring_conflicts(db, Project).values(
+        name=meta.name, normalized_name=meta.normalized_name
+    )
+    project = db.scalars(insert.returning(Project)).first()
+    if project is None:
         log.info("project %s was created by a concurrent upload", meta.normalized_name)
         return None
     db.add(Role(user=user, project=project, role_name=RoleName.OWNER))
@@ -246,10 +254,8 @@ def check_release_limits(
 
 
 def _insert_unless_taken(db: Session, model: type[Any], values: dict[str, Any]) -> bool:
-    # INSERT ... ON CONFLICT DO NOTHING: a unique violation leaves the transaction usable (no
-    # savepoint and its two round trips needed); whether the row went in.
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(values).on_conflict_do_nothing().returning(literal(1))
+    # Whether the row went in.
+    statement = _insert_ignoring_conflicts(db, model).values(values).returning(literal(1))
     return db.connection().execute(statement).first() is not None
 
 
