@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import email.message
+import functools
 import io
+from typing import Any
 
-from readme_renderer import markdown, rst, txt
+from docutils.core import publish_parts
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser as RstParser
+from docutils.readers.standalone import Reader as RstReader
+from docutils.utils import SystemMessage
+from docutils.writers.html5_polyglot import Writer as HtmlWriter
+from readme_renderer import markdown, txt
+from readme_renderer.clean import clean
+from readme_renderer.rst import SETTINGS as RST_SETTINGS
+from readme_renderer.rst import ReadMeHTMLTranslator
 
 from warehouse_lite.forklift.errors import UploadError
 
@@ -34,6 +46,40 @@ def _first_problem(stream: io.StringIO) -> str:
     return f" The first problem: {line}"
 
 
+@functools.cache
+def _rst_settings() -> Any:
+    # readme_renderer.rst.render gives docutils its settings as overrides, and docutils then
+    # builds its whole option parser again (and reads any docutils.conf it finds) for every
+    # description: about a third of rendering a short README. The same settings, resolved
+    # once here, without config files, so that the result cannot depend on the server's
+    # working directory.
+    settings = get_default_settings(RstParser, RstReader, HtmlWriter)
+    # As docutils does for programmatic use: errors raise (SystemMessage), never sys.exit.
+    settings.traceback = True
+    settings._update(RST_SETTINGS, "loose")
+    return settings
+
+
+def render_rst(text: str, stream: io.StringIO) -> str | None:
+    """reStructuredText to sanitized HTML exactly as readme_renderer.rst.render (PyPI) does,
+    with the docutils settings built once; None, with the problems in ``stream``, when it
+    does not render."""
+    settings = copy.deepcopy(_rst_settings())  # docutils may change it while it works
+    settings.warning_stream = stream
+    writer = HtmlWriter()
+    writer.translator_class = ReadMeHTMLTranslator
+    try:
+        parts = publish_parts(text, writer=writer, settings=settings)
+    except SystemMessage:
+        return None
+    rendered = parts.get("docinfo", "") + parts.get("fragment", "")
+    if not rendered:
+        if not stream.tell():
+            stream.write("No content rendered from RST source.")
+        return None
+    return clean(rendered)
+
+
 def render_description(text: str | None, content_type: str | None) -> str | None:
     """HTML of the description, or UploadError when it does not render (as PyPI does)."""
     if not text:
@@ -45,7 +91,7 @@ def render_description(text: str | None, content_type: str | None) -> str | None
     elif mime == "text/plain":
         rendered = txt.render(text)
     else:
-        rendered = rst.render(text, stream=stream)
+        rendered = render_rst(text, stream)
     if rendered is None:
         explicit = "" if content_type else " (the default when no content type is given)"
         raise UploadError(

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from warehouse_lite.forklift.description import parse_content_type, render_description
+import pytest
+from readme_renderer import rst
+
+from warehouse_lite.forklift.description import (
+    parse_content_type,
+    render_description,
+    render_rst,
+)
 from warehouse_lite.forklift.errors import UploadError
 
 
@@ -40,3 +47,35 @@ def test_parse_content_type():
         {"charset": "UTF-8", "variant": "GFM"},
     )
     assert parse_content_type(None) == ("text/x-rst", {})
+
+
+RST_SAMPLES = [
+    "*hi*",
+    "Title\n=====\n\nA `link <https://example.com>`_, ``code`` and --- dashes.\n",
+    ".. code-block:: python\n\n    print('x')\n",
+    "Contact: someone@example.com\n\n.. image:: https://example.com/a.png\n   :width: 20\n",
+    ".. raw:: html\n\n    <script>x</script>\n",
+    ".. include:: /etc/passwd\n",
+    "Text\n\n.. nope::\n",
+    "Section\n-------\n\n:Author: me\n",
+    ".. a comment only\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", RST_SAMPLES)
+def test_rst_renders_exactly_as_readme_renderer(text):
+    """The settings built once give what readme_renderer (PyPI's renderer) gives: same HTML,
+    same refusals, same first problem reported."""
+    ours, theirs = io.StringIO(), io.StringIO()
+    assert render_rst(text, ours) == rst.render(text, stream=theirs)
+    assert ours.getvalue() == theirs.getvalue()
+
+
+def test_rst_renderings_do_not_leak_into_each_other():
+    first = render_rst("Title\n=====\n\n.. _target:\n\nText, see target_.\n", io.StringIO())
+    assert first is not None and "target" in first
+    problems = io.StringIO()
+    # The same reference without its target: a fresh document, so this one must fail.
+    assert render_rst("See target_.\n", problems) is None
+    assert "Unknown target name" in problems.getvalue()
