@@ -7,6 +7,7 @@ zope.sqlalchemy): it commits when the view returns normally and rolls back on an
 from __future__ import annotations
 
 import datetime
+import select
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ import transaction as transaction_module
 import zope.sqlalchemy
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -83,6 +85,36 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _server_may_have_closed(dbapi_connection: Any) -> bool:
+    # An idle pooled connection has nothing to read. One the server closed (a restart, a
+    # terminated backend, an idle timeout) has its goodbye waiting: an error message, then
+    # end of file; a reset connection reports an error or hang-up.
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Instead of pool_pre_ping's round trip on every checkout: look at the connection's
+    socket, and ping only when it shows something (the rare case; TLS can also leave bytes
+    to read). A connection that fails the ping is replaced (DisconnectionError makes the pool
+    discard it and connect anew), as with pool_pre_ping."""
+
+    def check(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        if not _server_may_have_closed(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises for a dead connection
+            raise DisconnectionError(f"the database connection was closed: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the database connection was closed")
+
+    event.listen(engine, "checkout", check)
+
+
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     """Engine for the configured database; SQLite gets WAL, a busy timeout and foreign keys."""
     url = settings.sqlalchemy_url
@@ -97,10 +129,12 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _check_on_checkout(engine)
+    return engine
 
 
 def get_tm_session(
