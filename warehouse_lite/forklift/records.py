@@ -24,7 +24,7 @@ from packaging.version import Version
 from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from warehouse_lite.events import record_project_event
 from warehouse_lite.forklift.errors import UploadError
@@ -165,11 +165,16 @@ def _sort_key_for(db: Session, project: Project, version: str) -> int:
     # sort_key lets listings order releases by PEP 440 without parsing every version. The
     # project's releases are numbered afresh around the new one, whose key is returned; an
     # UPDATE is sent only for keys that change (none when the new version is the newest).
+    # Only the two columns this needs are loaded (not every release's description).
     new = Version(version)
-    releases = db.scalars(select(Release).where(Release.project_id == project.id)).all()
-    ordered = sorted(releases, key=lambda r: Version(r.version))
-    position = sum(1 for r in ordered if Version(r.version) < new)
-    for index, release in enumerate(ordered):
+    releases = db.scalars(
+        select(Release)
+        .options(load_only(Release.version, Release.sort_key))
+        .where(Release.project_id == project.id)
+    ).all()
+    ordered = sorted(((Version(r.version), r) for r in releases), key=lambda pair: pair[0])
+    position = sum(1 for parsed, _ in ordered if parsed < new)
+    for index, (_, release) in enumerate(ordered):
         release.sort_key = index if index < position else index + 1
     return position
 
@@ -177,12 +182,16 @@ def _sort_key_for(db: Session, project: Project, version: str) -> int:
 def _existing_release(
     db: Session, project: Project, meta: ValidatedMetadata
 ) -> tuple[Release | None, bool]:
-    # The release and whether it has an sdist already, in one statement.
+    # The release and whether it has an sdist already, in one statement. The description and
+    # its HTML (often the largest values of the row) stay in the database: a release's later
+    # files (dozens of wheels from one CI run) only need its id, version and Requires-Python.
     has_sdist = (
         exists().where(File.release_id == Release.id, File.packagetype == "sdist").label("sdist")
     )
     row = db.execute(
-        select(Release, has_sdist).where(
+        select(Release, has_sdist)
+        .options(defer(Release.description), defer(Release.rendered_description))
+        .where(
             Release.project_id == project.id,
             Release.canonical_version == meta.canonical_version,
         )
