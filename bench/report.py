@@ -70,6 +70,12 @@ SCALE: list[tuple[str, str, str, str]] = [
         "ms",
     ),
     (
+        "/simple/<project>/ whole response, one connection, {few} vs {many} projects",
+        "few_detail_single",
+        "many_detail_single",
+        "ms",
+    ),
+    (
         "/simple/<project>/ time to first byte, one connection, 10 vs {files} files",
         "files10_detail_ttfb",
         "files2000_detail_ttfb",
@@ -175,17 +181,25 @@ def target_rows(report: Report) -> list[tuple[str, str, bool]]:
             )
     scale = report.scale
     for small, large, label in (
-        ("few_detail_p50", "many_detail_p50", "/simple/<project>/ p50 with {many} projects"),
         (
-            "few_detail_ttfb",
-            "many_detail_ttfb",
-            "/simple/<project>/ time to first byte with {many} projects",
+            "few_detail_single",
+            "many_detail_single",
+            "/simple/<project>/ latency (one connection) with {many} projects",
         ),
-        ("files10_detail_p50", "files2000_detail_p50", "/simple/<project>/ p50 with {files} files"),
         (
-            "files10_detail_ttfb",
-            "files2000_detail_ttfb",
-            "/simple/<project>/ time to first byte with {files} files",
+            "few_detail_p50",
+            "many_detail_p50",
+            "/simple/<project>/ p50 under load ({connections} connections) with {many} projects",
+        ),
+        (
+            "files10_detail_single",
+            "files2000_detail_single",
+            "/simple/<project>/ latency (one connection) with {files} files",
+        ),
+        (
+            "files10_detail_p50",
+            "files2000_detail_p50",
+            "/simple/<project>/ p50 under load ({connections} connections) with {files} files",
         ),
         ("upload_10th_ms", "upload_2000th_ms", "upload of the {files}th file"),
     ):

@@ -28,6 +28,8 @@ def _report() -> Report:
         scale={
             "few_detail_p50": 2.0,
             "many_detail_p50": 4.0,
+            "few_detail_single": 0.2,
+            "many_detail_single": 0.25,
             "upload_10th_ms": 10.0,
             "upload_2000th_ms": 11.0,
         },
@@ -35,7 +37,13 @@ def _report() -> Report:
         shapes={"warehouse_lite": "a", "pypiserver": "b", "devpi-server": "c"},
         settings={"Load": "16 connections"},
         command="make bench",
-        labels={"install": "10", "few": "13", "many": "10,000", "files": "2,000"},
+        labels={
+            "install": "10",
+            "few": "13",
+            "many": "10,000",
+            "files": "2,000",
+            "connections": "16",
+        },
         notes=["a note"],
     )
 
@@ -52,8 +60,12 @@ def test_rows_ratios_and_targets():
         in text
     )
     assert (
-        "| /simple/<project>/ p50 with 10,000 projects within 1.5x of the small case | 2.00x "
-        "| **no** |" in text
+        "| /simple/<project>/ p50 under load (16 connections) with 10,000 projects within 1.5x "
+        "of the small case | 2.00x | **no** |" in text
+    )
+    assert (
+        "| /simple/<project>/ latency (one connection) with 10,000 projects within 1.5x of the "
+        "small case | 1.25x | yes |" in text
     )
     assert "| upload of the 2,000th file within 1.5x of the small case | 1.10x | yes |" in text
     assert "- a note" in text
