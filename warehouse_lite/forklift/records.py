@@ -282,13 +282,28 @@ def add_file(
     again, say how, and not commit (the reservation may have gone in)."""
     db = request.db
     filename, filetype = form.filename, form.filetype
+    python_version = form.pyversion if filetype == "bdist_wheel" else "source"
+    # Journaled before the rows go in, so that the journal entries, the events and the
+    # project's one UPDATE (new serial and size) go out with the flush below or the commit,
+    # each in one statement. If a row does not go in, nothing of this is committed (above).
+    record_journal(
+        request, project, f"add {python_version} file {filename}", version=release.version
+    )
+    project.total_size = (project.total_size or 0) + digests.size
+    record_project_event(
+        request,
+        project,
+        "file:add",
+        filename=filename,
+        version=release.version,
+        submitted_by=request.user.username,
+    )
     if release in db.new or project in db.new:
         db.flush()  # the file row refers to both
     if not _insert_unless_taken(db, FilenameRegistry, {"filename": filename}):
         log.info("file name %s was taken by a concurrent upload", filename)
         return False
     agent = request.user_agent
-    python_version = form.pyversion if filetype == "bdist_wheel" else "source"
     values = {
         "release_id": release.id,
         "project_id": project.id,
@@ -307,17 +322,4 @@ def add_file(
     if not _insert_unless_taken(db, File, values):
         log.info("the content of %s was taken by a concurrent upload", filename)
         return False
-    record_journal(
-        request, project, f"add {python_version} file {filename}", version=release.version
-    )
-    # After the journal's flush: the new size and the new serial go out in one UPDATE.
-    project.total_size = (project.total_size or 0) + digests.size
-    record_project_event(
-        request,
-        project,
-        "file:add",
-        filename=filename,
-        version=release.version,
-        submitted_by=request.user.username,
-    )
     return True

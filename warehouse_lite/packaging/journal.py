@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 def record_journal(
     request: Request, project: Project, action: str, *, version: str | None = None
 ) -> JournalEntry:
-    """Append a journal entry about ``project`` and make its serial the project's last_serial.
+    """Append a journal entry about ``project``; its serial becomes the project's last_serial.
 
-    Caches keyed on ``Project.last_serial`` (the simple page, ETags) see the change at once,
-    and the published copies of the project's page and of the project list are withdrawn.
+    Nothing is sent now: the next flush (any query, or the commit) inserts the entries of the
+    request (in one statement on PostgreSQL) and then updates the project once, its
+    last_serial set to the newest entry's id. Until then the entry's ``id`` is None and
+    ``project.last_serial`` the old serial. Caches keyed on ``Project.last_serial`` (the
+    simple page, ETags) see the change from the commit on, and the published copies of the
+    project's page and of the project list are withdrawn.
     """
     user = request.user
     entry = JournalEntry(
@@ -29,7 +33,8 @@ def record_journal(
         submitted_by_id=user.id if user is not None else None,
     )
     request.db.add(entry)
-    request.db.flush()  # assigns the serial
-    project.last_serial = entry.id
+    # Entries are inserted in the order they were added, so the last one recorded has the
+    # highest serial of its flush; the flush copies its id into project.last_serial.
+    project.newest_journal_entry = entry
     forget_project_pages(request, project.normalized_name)
     return entry

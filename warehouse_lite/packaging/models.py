@@ -57,6 +57,13 @@ class Project(UUIDPrimaryKey, Base):
         passive_deletes=True,
         order_by="ProjectEvent.time.desc()",
     )
+    # Written by record_journal, never read: the newest journal entry about the project.
+    # Journal entries outlive their project, so the schema has no foreign key; this link
+    # (last_serial as the "foreign" side) makes a flush INSERT the entries before the
+    # project's UPDATE and copy the entry's id into last_serial in that same UPDATE.
+    newest_journal_entry: Mapped[JournalEntry | None] = relationship(
+        primaryjoin="foreign(Project.last_serial) == JournalEntry.id"
+    )
 
     @property
     def __acl__(self) -> list[tuple[str, str, Any]]:

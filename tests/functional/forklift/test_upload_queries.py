@@ -24,11 +24,15 @@ from warehouse_lite.packaging.models import File, JournalEntry, Project
 
 # Statements of one upload, by what it adds. Shared by every case: the token (advisory lock
 # on PostgreSQL, then the token with its user and emails), the project with its roles, and one
-# look-up for a file with this name or content (or a reservation of the name).
-NEW_PROJECT = 19
-NEW_RELEASE = 15
-NEW_FILE = 10
-SAME_FILE_AGAIN = 3
+# look-up for a file with this name or content (or a reservation of the name). The journal
+# entries of an upload go out in one INSERT on PostgreSQL; SQLite gets one INSERT per entry
+# (SQLAlchemy cannot match a batch's ROWIDs to its rows there), so a new project (4 entries)
+# and a new release (2) cost more on SQLite. The project gets one UPDATE per upload (its new
+# serial and size).
+NEW_PROJECT = {"postgresql": 11, "sqlite": 14}
+NEW_RELEASE = {"postgresql": 12, "sqlite": 13}
+NEW_FILE = {"postgresql": 10, "sqlite": 10}
+SAME_FILE_AGAIN = {"postgresql": 3, "sqlite": 3}
 # Savepoints an upload opens inside its transaction: only creating a project needs one (two
 # first uploads of one name race on its unique key); file rows use ON CONFLICT DO NOTHING.
 SAVEPOINTS = {"new project": 0, "new release": 0, "new file": 0, "same file again": 0}
@@ -68,7 +72,9 @@ def _without_advisory_lock(statements: list[str], engine) -> int:
         ("same file again", SAME_FILE_AGAIN),
     ],
 )
-def test_statements_per_upload(app, db, engine, token_auth, step: str, expected: int) -> None:
+def test_statements_per_upload(
+    app, db, engine, token_auth, step: str, expected: dict[str, int]
+) -> None:
     wheel = make_wheel("sample", "1.0")
     # Each step uploads after the ones before it: a new project, a second release of it, an
     # sdist joining that release, then the first wheel once more (200, nothing changes).
@@ -85,7 +91,8 @@ def test_statements_per_upload(app, db, engine, token_auth, step: str, expected:
     with savepoints_opened(engine) as savepoints:
         statements = _counted(app, engine, steps[step], token_auth)
 
-    assert _without_advisory_lock(statements, engine) == expected, "\n".join(statements)
+    count = _without_advisory_lock(statements, engine)
+    assert count == expected[engine.dialect.name], "\n".join(statements)
     # The test's own transaction turns the request's transaction into one more savepoint.
     assert len(savepoints) - 1 == SAVEPOINTS[step], savepoints
 
