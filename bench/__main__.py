@@ -165,6 +165,9 @@ def tool_versions(peer_bin: Path, database: str) -> dict[str, str]:
         .split(" (")[0],
         "pip": servers.package_version(peer_bin, "pip"),
         "wrk": report.tool_version(["wrk", "-v"]).split(" Copyright")[0].removeprefix("wrk "),
+        "nginx": report.tool_version(
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-v"]
+        ).removeprefix("nginx version: nginx/"),
         "Redis": report.tool_version(["redis-server", "--version"])
         .split(" sha=")[0]
         .removeprefix("Redis server v="),
