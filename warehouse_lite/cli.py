@@ -169,7 +169,8 @@ def shell() -> None:
     "--standalone",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="write a complete nginx.conf keeping pid, logs and temp files in this directory",
+    help="write a complete nginx.conf keeping pid, logs and temp files in this directory "
+    "(for tests and benchmarks: started by root, its workers run as root)",
 )
 def nginx_config(
     listen: str, upstream: str, server_name: str | None, access_log: str, standalone: Path | None

@@ -54,10 +54,15 @@ def test_the_server_block_serves_pages_for_get_and_head_without_a_query(tmp_path
     assert f'"GET {PIP}" index.v1json;' in text
     assert f'"HEAD {PIP}" index.v1json;' in text
     assert "POST" not in text
-    assert f"root {tmp_path / 'pages'};" in text
+    assert f'root "{tmp_path / "pages"}";' in text
     assert 'add_header Cache-Control "max-age=30, public";' in text
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in text
     assert "client_max_body_size 110m;" in text
+    # Races and validators: a withdrawn page goes to the app, never a 404 or a stale 304.
+    for directive in ("error_page 404 = @warehouse_lite;", "open_file_cache off;", "etag off;"):
+        assert directive in text
+    # Email links' tokens are in the query string: the access log leaves it out.
+    assert "$request_method $uri $server_protocol" in text and "$http_referer" not in text
 
 
 def test_without_a_pages_directory_everything_goes_to_the_app(tmp_path):

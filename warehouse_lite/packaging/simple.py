@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
@@ -64,14 +64,28 @@ def not_acceptable(request: Request) -> Response:
     return response
 
 
-def index_key(serial: int, project_count: int, content_type: str, prefix: str) -> Hashable:
-    """Cache key of /simple/ (also used by simple_fast).
+def index_state_statement() -> Any:
+    """(newest journal id, number of projects, sum of their last serials): what /simple/ is
+    cached and published under (also read by simple_fast).
 
-    Journal ids are handed out when rows are written, not in commit order, so a project created
-    by a transaction that commits after a later-numbered one would leave the newest serial
-    unchanged; the project count changes then, so the list is rendered again.
+    Journal ids are handed out when rows are written, not in commit order, so the newest id can
+    stay the same while a change that took an older id commits. Every committed change raises
+    its project's last_serial, and so the sum; a new or removed project changes the count.
     """
-    return ("simple-index", serial, project_count, content_type, prefix)
+    return select(
+        func.max(JournalEntry.id),
+        select(func.count(Project.id)).scalar_subquery(),
+        select(func.coalesce(func.sum(Project.last_serial), 0)).scalar_subquery(),
+    )
+
+
+def index_state(row: Any) -> tuple[int, int, int]:
+    return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
+
+
+def index_key(state: tuple[int, int, int], content_type: str, prefix: str) -> Hashable:
+    """Cache key of /simple/ rendered at ``state`` (see index_state_statement)."""
+    return ("simple-index", *state, content_type, prefix)
 
 
 def detail_key(project_id: Hashable, serial: int, content_type: str, files_prefix: str) -> Hashable:
@@ -118,10 +132,8 @@ def simple_index(request: Request) -> Response:
     content_type = negotiate(request)
     if content_type is None:
         return not_acceptable(request)
-    row = request.db.execute(
-        select(func.max(JournalEntry.id), select(func.count(Project.id)).scalar_subquery())
-    ).one()
-    serial, project_count = int(row[0] or 0), int(row[1] or 0)
+    state = index_state(request.db.execute(index_state_statement()).one())
+    serial = state[0]
     prefix = request.route_path("simple.index")
 
     def render() -> bytes:
@@ -130,9 +142,8 @@ def simple_index(request: Request) -> Response:
             return simple_render.index_json(projects, serial)
         return simple_render.index_html(projects, prefix)
 
-    key = index_key(serial, project_count, content_type, prefix)
-    page = cached_page(request, key, content_type, render)
-    publish_page(request, None, page, (serial, project_count))
+    page = cached_page(request, index_key(state, content_type, prefix), content_type, render)
+    publish_page(request, None, page, state)
     return page_response(request, page, serial)
 
 

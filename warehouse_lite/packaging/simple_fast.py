@@ -23,12 +23,12 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
-from sqlalchemy import bindparam, create_engine, func, select
+from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.engine import Engine
 
 from warehouse_lite.packaging import simple
 from warehouse_lite.packaging.cache import READER_KEY
-from warehouse_lite.packaging.models import JournalEntry, Project
+from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.static_pages import publish_page
 
 if TYPE_CHECKING:
@@ -47,10 +47,6 @@ def _project_statement() -> Any:
     )
 
 
-def _index_statement() -> Any:
-    return select(func.max(JournalEntry.id), select(func.count(Project.id)).scalar_subquery())
-
-
 class SerialReader:
     """Reads the serials the simple pages are cached under, one query each.
 
@@ -61,7 +57,7 @@ class SerialReader:
     def __init__(self, connect: Callable[[], Any] | None = None) -> None:
         self._connect = connect
         self.project_statement = _project_statement()
-        self.index_statement = _index_statement()
+        self.index_statement = simple.index_state_statement()
 
     def project(self, normalized_name: str) -> tuple[Hashable, int] | None:
         """(project id, last serial) of a project, or None if there is no such project."""
@@ -69,11 +65,10 @@ class SerialReader:
         row = self._connect().execute(self.project_statement, {"name": normalized_name}).first()
         return None if row is None else (row[0], int(row[1]))
 
-    def index_serial(self) -> tuple[int, int]:
-        """(newest journal id, number of projects): what the project list is cached under."""
+    def index_serial(self) -> tuple[int, int, int]:
+        """What the project list is cached under (simple.index_state_statement)."""
         assert self._connect is not None
-        row = self._connect().execute(self.index_statement).first()
-        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+        return simple.index_state(self._connect().execute(self.index_statement).first())
 
 
 class PostgresSerialReader(SerialReader):
@@ -114,9 +109,8 @@ class PostgresSerialReader(SerialReader):
         row = self._fetchone(self._project_sql, {"name": normalized_name})
         return None if row is None else (row[0], int(row[1]))
 
-    def index_serial(self) -> tuple[int, int]:
-        row = self._fetchone(self._index_sql, {})
-        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+    def index_serial(self) -> tuple[int, int, int]:
+        return simple.index_state(self._fetchone(self._index_sql, {}))
 
 
 def simple_fast_tween_factory(handler: Any, registry: Any) -> Any:
@@ -148,10 +142,11 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
         return None
     cache = simple.page_cache(request)
     if not name:
-        serial, project_count = reader.index_serial()
-        page = cache.get(simple.index_key(serial, project_count, content_type, index_path))
+        state = reader.index_serial()
+        serial = state[0]
+        page = cache.get(simple.index_key(state, content_type, index_path))
         if page is not None:
-            publish_page(request, None, page, (serial, project_count))
+            publish_page(request, None, page, state)
     else:
         name = name[:-1]
         if canonicalize_name(name) != name:

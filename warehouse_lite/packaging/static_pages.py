@@ -77,7 +77,11 @@ class StaticPages:
         transaction). Returns whether the page stayed published.
         """
         target = self.path(name, content_type)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for directory in {self.simple_root, target.parent}:
+                # Whatever the umask: nginx (another user) must read them; pages are public.
+                os.chmod(directory, 0o755)  # noqa: S103
         # The gzip twin first: nginx looks for the plain file, then serves the twin if any.
         compressed = gzip.compress(body, compresslevel=6, mtime=0)
         _replace(target.with_name(target.name + GZIP_SUFFIX), compressed)
@@ -136,15 +140,20 @@ def forget_project_pages(request: Request, normalized_name: str) -> None:
     withdrawn.add(normalized_name)
 
     def forget() -> None:
+        pages.forget(normalized_name)
+        pages.forget(None)
+
+    def forget_after_commit(committed: bool) -> None:
         try:
-            pages.forget(normalized_name)
-            pages.forget(None)
+            forget()
         except OSError:
+            # Too late to refuse the change: withdraw everything rather than leave it stale.
             log.exception("could not unpublish the simple page of %s", normalized_name)
             pages.clear()
 
+    # Before the commit a failure aborts the change: better refused than served stale.
     forget()
-    request.tm.get().addAfterCommitHook(lambda committed: forget())
+    request.tm.get().addAfterCommitHook(forget_after_commit)
 
 
 def publish_page(

@@ -85,3 +85,36 @@ def test_nothing_is_published_without_a_serial_reader(app, sample, pages, wsgi_a
     wsgi_app.registry[READER_KEY] = None
     app.get("/simple/sample/")
     assert files_in(pages.page_dir("sample")) == set()
+
+
+def test_a_change_whose_pages_cannot_be_withdrawn_is_refused(app, sample, pages, monkeypatch, db):
+    from sqlalchemy import func, select
+
+    from warehouse_lite.packaging.models import File
+
+    def refuse(name):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(pages, "forget", refuse)
+    with pytest.raises(PermissionError):  # a server fault: the request fails, nothing commits
+        upload(app, make_sdist("sample", "1.0"), auth=basic_auth("alice"))
+    assert db.scalar(select(func.count()).select_from(File)) == 1  # only the wheel
+
+
+def test_the_list_follows_a_change_that_commits_with_an_older_serial(app, sample, pages, db):
+    """Journal ids are taken before commit: a change can commit under an id older than the
+    newest. The project list must not keep the project's previous serial."""
+    from sqlalchemy import update
+
+    from warehouse_lite.packaging.models import Project
+
+    first = app.get("/simple/", headers={"Accept": PIP_ACCEPT}).json
+    serial = first["projects"][0]["_last-serial"]
+    UserFactory(username="bob")
+    upload(app, make_wheel("other", "1.0"), auth=basic_auth("bob"))
+    app.get("/simple/", headers={"Accept": PIP_ACCEPT})
+    # "sample" commits a change journaled under an id between its serial and the newest one.
+    db.execute(update(Project).where(Project.name == "sample").values(last_serial=serial + 1))
+
+    listing = app.get("/simple/", headers={"Accept": PIP_ACCEPT}).json
+    assert {p["name"]: p["_last-serial"] for p in listing["projects"]}["sample"] == serial + 1
