@@ -94,6 +94,10 @@ def test_a_page_is_published_then_served_by_nginx(server: LiveServer) -> None:
         assert again_headers[name] == headers[name]
     assert "Accept" in again_headers["Vary"]
 
+    fetch(f"{server.url}/simple/")  # the project list is published too
+    status, list_headers, listing = fetch(f"{server.url}/simple/")
+    assert status == 200 and from_nginx(list_headers) and b"pages-first" in listing
+
 
 def test_every_change_shows_at_once(server: LiveServer) -> None:
     upload(server, make_wheel("pages-change", "1.0"))

@@ -96,3 +96,18 @@ def test_a_failing_reader_falls_back_to_the_view(app, wsgi_app, published):
     response = app.get("/simple/sample/", headers={"Accept": "text/html"})
 
     assert _comparable(response) == _comparable(expected)
+
+
+def test_the_postgres_reader_runs_its_compiled_statements(engine):
+    """PostgresSerialReader sends the statements compiled to SQL text without parameters."""
+    from warehouse_lite.packaging.simple_fast import PostgresSerialReader
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    reader = PostgresSerialReader(engine, pool_size=1)
+    try:
+        serial, projects, serial_sum = reader.index_serial()
+        assert serial >= 0 and projects >= 0 and serial_sum >= 0
+        assert reader.project("no-such-project-anywhere") is None
+    finally:
+        reader.engine.dispose()
