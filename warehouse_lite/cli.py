@@ -121,7 +121,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Upgrade the database, then serve the app with waitress (the embedded mode)."""
     import waitress
 
-    from warehouse_lite import migrations
+    from warehouse_lite import background, migrations
     from warehouse_lite.config import make_wsgi_app
     from warehouse_lite.db import make_engine
 
@@ -129,6 +129,7 @@ def serve(host: str, port: int, threads: int) -> None:
     engine = make_engine(settings)
     migrations.upgrade(engine)
     app = make_wsgi_app(settings, **{"db.engine": engine})
+    background.start(app.registry["db.sessionmaker"], settings)  # the email outbox's sender
     click.echo(f"warehouse_lite ({settings.env}) on http://{host}:{port}/")
     if settings.env == "development" and settings.mail_backend == "outbox":
         click.echo(

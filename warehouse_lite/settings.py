@@ -51,6 +51,7 @@ class Settings:
     smtp_starttls: bool = field(default=False, metadata=_env("SMTP_STARTTLS"))
     smtp_ssl: bool = field(default=False, metadata=_env("SMTP_SSL"))
     smtp_timeout: int = field(default=10, metadata=_env("SMTP_TIMEOUT"))
+    mail_sweep_interval: int = field(default=15, metadata=_env("MAIL_SWEEP_INTERVAL"))
     celery_broker_url: str = field(default="", metadata=_env("CELERY_BROKER_URL"))
     celery_eager: bool | None = field(default=None, metadata=_env("CELERY_EAGER"))
     files_dir: Path | None = field(default=None, metadata=_env("FILES_DIR"))
@@ -170,7 +171,10 @@ def _convert(name: str, raw: str, annotation: Any) -> Any:
             raise SettingsError(f"{name}={raw!r} is not a whole number") from None
     if annotation is Path:
         return Path(raw)
-    return raw
+    if annotation is str:
+        return raw
+    # A new field of a type this loader doesn't read must fail at once, not pass a string on.
+    raise TypeError(f"setting {name}: the loader cannot read a value of type {annotation!r}")
 
 
 def _check(settings: Settings) -> None:

@@ -212,6 +212,8 @@ class LiveServer:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp.port),
             "MAIL_FROM": "warehouse_lite <noreply@localhost>",
+            # The outbox sweep's period: short, so a test of a fault waits seconds, not 15.
+            "MAIL_SWEEP_INTERVAL": "2",
             "VAR_DIR": str(self.work_dir / "var"),
             "FILES_DIR": str(self.work_dir / "files"),
             "PYTHONUNBUFFERED": "1",
