@@ -100,8 +100,8 @@ def site_url_for(host: str, port: int) -> str:
 def _misdirected(settings: Settings, asked: str) -> Response:
     shown = "".join(c for c in asked if c.isprintable())[:100] or "an unreadable host name"
     message = (
-        f"This server answers for {settings.site_url} (its SITE_URL), not for {shown}. "
-        f"Open {settings.site_url}/ instead"
+        f"This server answers for {settings.origin} (its SITE_URL), not for {shown}. "
+        f"Open {settings.origin}/ instead"
         + (", or set SITE_URL to the address you use." if not settings.is_production else ".")
     )
     response = Response(status="421 Misdirected Request", content_type="text/plain")
