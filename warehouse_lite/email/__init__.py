@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.renderers import render
 
+from warehouse_lite.email import throttle
 from warehouse_lite.email.tasks import send_email_task
 
 if TYPE_CHECKING:
@@ -30,20 +31,31 @@ def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[s
 
 
 def send_email(
-    request: Request, name: str, to: str | User, *, context: dict[str, Any] | None = None
+    request: Request,
+    name: str,
+    to: str | User,
+    *,
+    context: dict[str, Any] | None = None,
+    requested: bool = False,
 ) -> None:
     """Queue the email ``name`` for ``to`` (an address, or a user's primary address).
 
-    Sent only if the request's transaction commits.
+    Sent only if the request's transaction commits. The email counts toward the rate limits
+    of email/throttle.py; ``requested`` says its purpose is to reach this address at someone's
+    request (verification, password reset, invitation). Raises EmailRateLimited when a limit
+    is spent (the request's transaction is then aborted: nothing of the action happens).
     """
     context = dict(context or {})
+    recipient = None
     if isinstance(to, str):
         address = to
     else:
+        recipient = to
         context.setdefault("user", to)
         primary = to.primary_email
         if primary is None:
             return
         address = primary.email
+    throttle.count(request, recipient, address, requested=requested)
     message = render_email(request, name, context)
     request.task(send_email_task).delay(address, message, name)
