@@ -55,9 +55,9 @@ ACTOR_MESSAGE = "Too many emails were sent because of your actions"
 
 def _actor(request: Request, requested: bool) -> tuple[object, ...] | None:
     """Who the email is charged to, or None when it is not counted."""
-    route = request.matched_route
+    route = getattr(request, "matched_route", None)
     if route is None or route.name.startswith("admin."):
-        return None  # the CLI's requests and the admin pages
+        return None  # requests outside a route (the CLI's) and the admin pages
     user = request.user
     if user is not None:
         return ("user", user.id)
