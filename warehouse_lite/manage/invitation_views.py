@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 _PROJECTS_TEMPLATE = "manage/projects.html"
 
 
-def _refuse_invite(request: Request, project: Project, status: int, form: Any, message: str) -> Any:
+def _refuse_invite(
+    request: Request, project: Project, status: int, form: InviteCollaboratorForm, message: str
+) -> Any:
     form.username.errors = [message]
     request.response.status = status
     return collaboration_context(request, project, invite_form=form)
