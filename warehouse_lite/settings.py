@@ -72,9 +72,20 @@ class Settings:
         default="5 per hour", metadata=_env("PASSWORD_RESET_RATE_LIMIT")
     )
     email_add_rate_limit: str = field(default="10 per hour", metadata=_env("EMAIL_ADD_RATE_LIMIT"))
+    # Emails caused by someone's action (email/throttle.py): per address for the emails sent to
+    # reach an address at someone's request (verification, password reset, invitation), and
+    # per actor (user, or client IP when logged out) for every email sent to someone else.
+    email_rate_limit_address: str = field(
+        default="5 per hour", metadata=_env("EMAIL_RATE_LIMIT_ADDRESS")
+    )
+    email_rate_limit_actor: str = field(
+        default="50 per hour", metadata=_env("EMAIL_RATE_LIMIT_ACTOR")
+    )
     password_min_length: int = field(default=8, metadata=_env("PASSWORD_MIN_LENGTH"))
     email_verify_max_age: int = field(default=48 * 3600, metadata=_env("EMAIL_VERIFY_MAX_AGE"))
     password_reset_max_age: int = field(default=6 * 3600, metadata=_env("PASSWORD_RESET_MAX_AGE"))
+    # How long an invitation to collaborate on a project can be accepted (3 days, as on PyPI).
+    invitation_max_age: int = field(default=3 * 24 * 3600, metadata=_env("INVITATION_MAX_AGE"))
     allow_password_uploads: bool = field(default=True, metadata=_env("ALLOW_PASSWORD_UPLOADS"))
     max_file_size: int = field(default=100 * 1024 * 1024, metadata=_env("MAX_FILE_SIZE"))
     max_project_size: int = field(

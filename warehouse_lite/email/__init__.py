@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.renderers import render
 
 from warehouse_lite import background
+from warehouse_lite.email import throttle
 from warehouse_lite.email.delivery import queue_email
 from warehouse_lite.email.tasks import deliver_email_task
 
@@ -39,21 +40,33 @@ def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[s
 
 
 def send_email(
-    request: Request, name: str, to: str | User, *, context: dict[str, Any] | None = None
+    request: Request,
+    name: str,
+    to: str | User,
+    *,
+    context: dict[str, Any] | None = None,
+    requested: bool = False,
 ) -> None:
     """Queue the email ``name`` for ``to`` (an address, or a user's primary address).
 
     Stored in the request's transaction; sent only if it commits, and then at least once.
+    The email counts toward the rate limits
+    of email/throttle.py; ``requested`` says its purpose is to reach this address at someone's
+    request (verification, password reset, invitation). Raises EmailRateLimited when a limit
+    is spent (the request's transaction is then aborted: nothing of the action happens).
     """
     context = dict(context or {})
+    recipient = None
     if isinstance(to, str):
         address = to
     else:
+        recipient = to
         context.setdefault("user", to)
         primary = to.primary_email
         if primary is None:
             return
         address = primary.email
+    throttle.count(request, recipient, address, requested=requested)
     row = queue_email(request.db, name, address, render_email(request, name, context))
     email_id = row.id
 

@@ -204,6 +204,39 @@ class Role(UUIDPrimaryKey, Base):
     project: Mapped[Project] = relationship(back_populates="roles")
 
 
+class RoleInvitation(UUIDPrimaryKey, Base):
+    """An owner's invitation to a user to take a role on a project (packaging/invitations.py).
+
+    Not a role: it gives no access and is shown to nobody but the project's owners and the
+    invitee. Accepting, declining or revoking deletes it; one per user and project.
+    """
+
+    __tablename__ = "role_invitations"
+    __table_args__ = (
+        UniqueConstraint("user_id", "project_id", name="uq_role_invitations_user_project"),
+    )
+
+    role_name: Mapped[RoleName] = mapped_column(Enum(RoleName, native_enum=False, length=20))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created: Mapped[datetime.datetime] = mapped_column(default=utcnow)
+    expires: Mapped[datetime.datetime]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    project: Mapped[Project] = relationship()
+
+    def expired(self, now: datetime.datetime) -> bool:
+        return now >= self.expires
+
+
 class ProjectEvent(UUIDPrimaryKey, Base):
     __tablename__ = "project_events"
     __table_args__ = (Index("ix_project_events_project_id_time", "project_id", "time"),)
