@@ -85,6 +85,14 @@ def twine(live_server: LiveServer, *args: str | Path, env: dict[str, str]) -> st
     return " ".join(output.split())
 
 
+def wheel_on_disk(root: Path, name: str) -> Path:
+    """A small pure-Python wheel of ``name`` 1.0, written to ``root``."""
+    dist = make_wheel(name, "1.0")
+    path = root / dist.filename
+    path.write_bytes(dist.content)
+    return path
+
+
 @pytest.fixture(scope="module")
 def uploader(live_server: LiveServer) -> str:
     live_server.create_user(USER, PASSWORD, EMAIL)
@@ -149,12 +157,10 @@ def test_twine_attestations_are_refused_and_nothing_is_kept(
     live_server: LiveServer, uploader: str, tmp_path: Path
 ) -> None:
     env = client_env(tmp_path / "home")
-    dist = make_wheel("wl-e2e-attested", "1.0")
-    wheel = tmp_path / dist.filename
-    wheel.write_bytes(dist.content)
+    wheel = wheel_on_disk(tmp_path, "wl-e2e-attested")
     # twine pairs <dist>.<kind>.attestation files with their dist; the server must refuse
     # before it would ever look inside.
-    attestation = tmp_path / f"{dist.filename}.publish.attestation"
+    attestation = tmp_path / f"{wheel.name}.publish.attestation"
     attestation.write_text(json.dumps({"version": 1, "envelope": {}, "verification_material": {}}))
 
     result = subprocess.run(
@@ -184,15 +190,13 @@ def test_a_gpg_signature_is_accepted_and_twine_hears_it_was_not_kept(
     live_server: LiveServer, uploader: str, tmp_path: Path
 ) -> None:
     env = client_env(tmp_path / "home")
-    dist = make_wheel("wl-e2e-signed", "1.0")
-    wheel = tmp_path / dist.filename
-    wheel.write_bytes(dist.content)
-    signature = tmp_path / f"{dist.filename}.asc"
+    wheel = wheel_on_disk(tmp_path, "wl-e2e-signed")
+    signature = tmp_path / f"{wheel.name}.asc"
     signature.write_text("-----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----\n")
 
     out = twine(live_server, wheel, signature, env=env)
 
     assert "The GPG signature sent with it was not stored" in out
     files = simple_json(f"{live_server.url}/simple/wl-e2e-signed/")["files"]
-    assert [f["filename"] for f in files] == [dist.filename]
+    assert [f["filename"] for f in files] == [wheel.name]
     assert not any(f["filename"].endswith(".asc") for f in files)

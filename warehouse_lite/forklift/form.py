@@ -2,7 +2,9 @@
 
 Clients send one form field per core metadata field, repeating the key for multi-use fields
 (classifiers, requires_dist, project_urls ...). Field names follow twine/uv/flit; a few have
-two spellings in the wild. Empty values count as absent, as they do on PyPI.
+two spellings in the wild. Empty values count as absent, as they do on PyPI. What happens to
+every field (honoured, checked, refused, or why it is ignored) is in docs/decisions.md, "The
+upload form, field by field".
 """
 
 from __future__ import annotations
@@ -56,8 +58,6 @@ LIST_FIELDS = {
 }
 
 PROJECT_URL_FIELDS = ("project_urls", "project_url")
-# What every other field does (honoured, checked, or why it is ignored): docs/decisions.md,
-# "The upload form, field by field".
 DIGEST_FIELDS = ("md5_digest", "sha256_digest", "blake2_256_digest")
 SUPPORTED_FILETYPES = {"sdist", "bdist_wheel"}
 MAX_COMMENT_LENGTH = 2000

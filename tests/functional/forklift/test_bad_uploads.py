@@ -18,6 +18,7 @@ from tests.common.dists import (
     Dist,
     Meta,
     header_bomb_sdist_bytes,
+    make_old_style_sdist,
     make_sdist,
     make_wheel,
     tar_gz_bytes,
@@ -62,15 +63,6 @@ def _plain_tar_sdist() -> Dist:
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
     return make_sdist(raw=buffer.getvalue())
-
-
-def _old_style_sdist(name: str, version: str, *, stem: str | None = None) -> Dist:
-    """An sdist named and laid out as setuptools < 69.3 does: {name as written}-{version}."""
-    stem = stem or f"{name}-{version}"
-    members = {f"{stem}/PKG-INFO": Meta(name, version).email()}
-    return make_sdist(
-        name, version, filename=f"{stem}.tar.gz", members=members, omit=["{top}/PKG-INFO"]
-    )
 
 
 def _upload_as(username: str, dist: Dist) -> Callable[[Any, Any], None]:
@@ -371,18 +363,18 @@ CASES = [
     Bad(
         "sdist-name-not-normalized-when-strict",
         "it must be normalized, 'sample-1.0.tar.gz' (PEP 625)",
-        dist=lambda: _old_style_sdist("Sample", "1.0"),
+        dist=lambda: make_old_style_sdist("Sample", "1.0"),
         settings={"strict_sdist_names": True},
     ),
     Bad(
         "old-style-sdist-of-another-project",
         "(sample-extra) does not match the project name in the metadata (sample)",
-        dist=lambda: _old_style_sdist("sample", "1.0", stem="sample-extra-1.0"),
+        dist=lambda: make_old_style_sdist("sample", "1.0", stem="sample-extra-1.0"),
     ),
     Bad(
         "old-style-sdist-of-another-version",
         "The version in the filename 'sample-1.0-1.tar.gz' (1)",
-        dist=lambda: _old_style_sdist("sample", "1.0.post2", stem="sample-1.0-1"),
+        dist=lambda: make_old_style_sdist("sample", "1.0.post2", stem="sample-1.0-1"),
     ),
     Bad(
         "filename-with-directory",

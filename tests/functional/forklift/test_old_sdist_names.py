@@ -6,26 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.common.dists import Dist, Meta, make_sdist, make_wheel
+from tests.common.dists import make_old_style_sdist, make_sdist, make_wheel
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import RoleFactory
 from tests.common.uploads import basic_auth, stored, upload
 from warehouse_lite.forklift.models import UploadNotice
 from warehouse_lite.packaging.models import File, Project, RoleName
-
-
-def old_style_sdist(name: str, version: str, **meta_fields: object) -> Dist:
-    """An sdist laid out as old setuptools writes it: {name as written}-{version}/PKG-INFO."""
-    stem = f"{name}-{version}"
-    members = {f"{stem}/PKG-INFO": Meta(name, version, **meta_fields).email()}
-    return make_sdist(
-        name,
-        version,
-        filename=f"{stem}.tar.gz",
-        members=members,
-        omit=["{top}/PKG-INFO"],
-        **meta_fields,
-    )
 
 
 def _notices(db, normalized_name):
@@ -35,7 +21,7 @@ def _notices(db, normalized_name):
 
 def test_old_style_sdist_is_accepted_and_the_uploader_told_once(app, db, storage_dir, outbox):
     alice = UserFactory(username="alice")
-    dist = old_style_sdist("My.Project", "1.0")
+    dist = make_old_style_sdist("My.Project", "1.0")
     assert dist.filename == "My.Project-1.0.tar.gz"
 
     response = upload(app, dist, auth=basic_auth("alice"))
@@ -60,7 +46,7 @@ def test_old_style_sdist_is_accepted_and_the_uploader_told_once(app, db, storage
     )
 
     # More old-style sdists of the same project, and normal files: no second email.
-    upload(app, old_style_sdist("My.Project", "1.1"), auth=basic_auth("alice"))
+    upload(app, make_old_style_sdist("My.Project", "1.1"), auth=basic_auth("alice"))
     upload(app, make_sdist("My.Project", "1.2"), auth=basic_auth("alice"))
     upload(app, make_wheel("My.Project", "1.1"), auth=basic_auth("alice"))
     assert len(outbox()) == 1
@@ -79,13 +65,13 @@ def test_old_style_sdist_is_accepted_and_the_uploader_told_once(app, db, storage
 def test_the_notice_is_per_project_not_per_uploader(app, db, storage_dir, outbox):
     alice = UserFactory(username="alice")
     bob = UserFactory(username="bob")
-    upload(app, old_style_sdist("first-project", "1.0"), auth=basic_auth("alice"))
+    upload(app, make_old_style_sdist("first-project", "1.0"), auth=basic_auth("alice"))
     project = db.scalar(select(Project).where(Project.normalized_name == "first-project"))
     RoleFactory(user=bob, project=project, role_name=RoleName.MAINTAINER)
     db.flush()
 
-    upload(app, old_style_sdist("first-project", "2.0"), auth=basic_auth("bob"))
-    upload(app, old_style_sdist("Second_Project", "1.0"), auth=basic_auth("bob"))
+    upload(app, make_old_style_sdist("first-project", "2.0"), auth=basic_auth("bob"))
+    upload(app, make_old_style_sdist("Second_Project", "1.0"), auth=basic_auth("bob"))
 
     mails = outbox()
     assert [(m.to, "first_project-1.0.tar.gz" in m.text) for m in mails] == [
@@ -108,7 +94,7 @@ def test_a_refused_old_style_sdist_sends_nothing(app, db, storage_dir, outbox, o
     override_settings(strict_sdist_names=True)
 
     response = upload(
-        app, old_style_sdist("My.Project", "1.0"), auth=basic_auth("alice"), status=400
+        app, make_old_style_sdist("My.Project", "1.0"), auth=basic_auth("alice"), status=400
     )
 
     assert "it must be normalized, 'my_project-1.0.tar.gz' (PEP 625)" in response.status
