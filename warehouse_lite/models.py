@@ -7,6 +7,7 @@ import warehouse_lite.accounts.two_factor.models
 import warehouse_lite.admin.models
 import warehouse_lite.email.models
 import warehouse_lite.events.models
+import warehouse_lite.forklift.models
 import warehouse_lite.macaroons.models
 import warehouse_lite.packaging.models
 import warehouse_lite.sessions.stores  # noqa: F401

@@ -91,6 +91,11 @@ class Settings:
     max_project_size: int = field(
         default=10 * 1024 * 1024 * 1024, metadata=_env("MAX_PROJECT_SIZE")
     )
+    # Refuse sdists named as setuptools < 69.3 names them (My.Project-1.0.tar.gz) instead of
+    # accepting them with a deprecation email (forklift/filenames.py).
+    strict_sdist_names: bool = field(default=False, metadata=_env("STRICT_SDIST_NAMES"))
+    # Accept wheels tagged linux_<arch> (PyPI refuses them; see forklift/tags.py).
+    allow_linux_wheels: bool = field(default=True, metadata=_env("ALLOW_LINUX_WHEELS"))
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     # Where rendered /simple/ pages are published for the reverse proxy to serve (see
     # packaging/static_pages.py and `warehouse-lite nginx-config`); unset: not published.

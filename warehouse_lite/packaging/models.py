@@ -139,6 +139,9 @@ class Release(UUIDPrimaryKey, Base):
     provides_extra: Mapped[list[str]] = mapped_column(JSON, default=list)
     project_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     dynamic: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # PEP 639 License-File paths (inside the distribution), shown by the JSON API; None for
+    # releases uploaded before it was kept.
+    license_files: Mapped[list[str] | None] = mapped_column(JSON)
     yanked: Mapped[bool] = mapped_column(default=False)
     yanked_reason: Mapped[str] = mapped_column(Text, default="")
     uploader_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -175,6 +178,8 @@ class File(UUIDPrimaryKey, Base):
     # PEP 658: sha256 of the METADATA stored beside a wheel (None for sdists without it).
     metadata_sha256: Mapped[str | None] = mapped_column(String(64))
     uploaded_via: Mapped[str | None] = mapped_column(String(200))
+    # The uploader's note on this file (twine upload --comment), shown by the JSON API.
+    comment_text: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[Release] = relationship(back_populates="files")
 
