@@ -27,6 +27,7 @@ from tests.common.macaroon_factories import mint_token
 from tests.common.two_factor_factories import UserTOTPFactory
 from tests.common.uploads import upload
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, SESSION_SECOND_FACTOR_KEY
+from warehouse_lite.accounts.recent_auth import SESSION_REAUTH_KEY
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.services import MacaroonService
@@ -154,6 +155,7 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
             SESSION_USER_KEY: str(user.id),
             SESSION_PASSWORD_DATE_KEY: user.password_date.isoformat(),
             SESSION_SECOND_FACTOR_KEY: second_factor,
+            SESSION_REAUTH_KEY: time.time(),  # a login is a fresh password confirmation
         }
 
     def pending() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.manage.project_changes import record_change
@@ -106,6 +107,7 @@ def collaboration_page(project: Project, request: Request) -> dict[str, Any]:
     request_method="POST",
     **_MANAGE,
 )
+@require_recent_auth
 def add_collaborator(project: Project, request: Request) -> Any:
     form = AddCollaboratorForm(request.POST)
     if not form.validate():
@@ -145,6 +147,7 @@ def add_collaborator(project: Project, request: Request) -> Any:
     request_method="POST",
     **_MANAGE,
 )
+@require_recent_auth
 def change_role(project: Project, request: Request) -> Any:
     form = ChangeRoleForm(request.POST)
     if not form.validate():
@@ -189,6 +192,7 @@ def change_role(project: Project, request: Request) -> Any:
     request_method="POST",
     **_MANAGE,
 )
+@require_recent_auth
 def remove_collaborator(project: Project, request: Request) -> Any:
     form = RemoveCollaboratorForm(request.POST)
     if not form.validate():
