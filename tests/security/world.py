@@ -149,13 +149,16 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
     store = registry["sessions.store"]
     signer = Signer(settings.session_secret, salt="warehouse_lite.session")
 
-    def logged_in(user: Any, second_factor: bool = False) -> Callable[[], dict[str, Any]]:
-        # second_factor: the session logged in with password + 2FA (what complete_login keeps).
+    def logged_in(
+        user: Any, second_factor: bool = False, password_age: float = 0
+    ) -> Callable[[], dict[str, Any]]:
+        # second_factor: the session logged in with password + 2FA (what complete_login keeps);
+        # password_age: seconds since the password was given (sudo mode, recent_auth.py).
         return lambda: {
             SESSION_USER_KEY: str(user.id),
             SESSION_PASSWORD_DATE_KEY: user.password_date.isoformat(),
             SESSION_SECOND_FACTOR_KEY: second_factor,
-            SESSION_REAUTH_KEY: time.time(),  # a login is a fresh password confirmation
+            SESSION_REAUTH_KEY: time.time() - password_age,
         }
 
     def pending() -> dict[str, Any]:
@@ -176,6 +179,8 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
         "pending-2fa": Credentials("pending-2fa", session=pending),
         "session": Credentials("session", session=logged_in(owner)),
         "admin-session": Credentials("admin-session", session=logged_in(admin, second_factor=True)),
+        # Not one of the matrix's methods: the owner's session, logged in a day ago.
+        "stale-session": Credentials("stale-session", session=logged_in(owner, password_age=86400)),
         "basic-password": Credentials("basic-password", headers=basic("owner", DEFAULT_PASSWORD)),
         "user-token": Credentials("user-token", headers=token(user_token)),
         "project-token": Credentials("project-token", headers=token(project_token)),

@@ -50,6 +50,7 @@ def test_typed_values_are_converted(tmp_path: Path) -> None:
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"LOGIN_RATE_LIMIT_USER": "lots"}, "LOGIN_RATE_LIMIT_USER='lots' is not a rate limit"),
+        ({"REAUTH_MAX_AGE": "30"}, "REAUTH_MAX_AGE=30 must be at least 60"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(
@@ -76,3 +77,51 @@ def test_production_refuses_missing_or_weak_secrets(tmp_path: Path) -> None:
     ok = load_settings({**base, "SESSION_SECRET": "s" * 40, "TOKEN_SECRET": "t" * 40})
     assert ok.is_production
     assert not (tmp_path / "secrets.json").exists()
+
+
+PRODUCTION_ON_SQLITE = {
+    "WAREHOUSE_ENV": "production",
+    "SESSION_SECRET": "s" * 40,
+    "TOKEN_SECRET": "t" * 40,
+}
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////srv/warehouse.sqlite3", "sqlite:///var/db.sqlite3", "sqlite://"]
+)
+def test_production_refuses_an_sqlite_database(tmp_path: Path, url: str) -> None:
+    environ = {"VAR_DIR": str(tmp_path), **PRODUCTION_ON_SQLITE, "DATABASE_URL": url}
+    with pytest.raises(SettingsError, match="SQLite .* production needs PostgreSQL"):
+        load_settings(environ)
+    # The same database is fine outside production (the embedded mode).
+    assert load_settings({**environ, "WAREHOUSE_ENV": "development"}).database_url == url
+
+
+def test_production_on_sqlite_stops_the_processes_at_start_up(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        **PRODUCTION_ON_SQLITE,
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.sqlite3'}",
+    }
+    cli = Path(sys.executable).parent / "warehouse-lite"
+    upgrade = subprocess.run(
+        [str(cli), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert upgrade.returncode == 1
+    assert "configuration error: DATABASE_URL is an SQLite database" in upgrade.stderr
+    # gunicorn imports warehouse_lite.wsgi: the import fails before any worker serves.
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import warehouse_lite.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wsgi.returncode != 0
+    assert "SettingsError: DATABASE_URL is an SQLite database" in wsgi.stderr
+    assert not (tmp_path / "warehouse.sqlite3").exists()
