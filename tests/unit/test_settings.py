@@ -91,7 +91,7 @@ PRODUCTION_ON_SQLITE = {
 )
 def test_production_refuses_an_sqlite_database(tmp_path: Path, url: str) -> None:
     environ = {"VAR_DIR": str(tmp_path), **PRODUCTION_ON_SQLITE, "DATABASE_URL": url}
-    with pytest.raises(SettingsError, match="SQLite .* production needs PostgreSQL"):
+    with pytest.raises(SettingsError, match=r"SQLite .* production needs PostgreSQL"):
         load_settings(environ)
     # The same database is fine outside production (the embedded mode).
     assert load_settings({**environ, "WAREHOUSE_ENV": "development"}).database_url == url
