@@ -178,6 +178,7 @@ class LiveServer:
         workers: int = 2,
         gunicorn_args: Sequence[str] = (),
         proxy: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.db_url = db_url
         self.work_dir = work_dir
@@ -194,6 +195,8 @@ class LiveServer:
         self.mailbox = self.smtp.mailbox
         self.processes: list[Process] = []
         self.env: dict[str, str] = {}
+        # Settings a test needs on top of the production shape (e.g. a higher rate limit).
+        self.extra_env = dict(extra_env or {})
 
     def start(self) -> None:
         self.smtp.start()
@@ -215,6 +218,7 @@ class LiveServer:
             "VAR_DIR": str(self.work_dir / "var"),
             "FILES_DIR": str(self.work_dir / "files"),
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         if self.pages_dir is not None:
             self.env["SIMPLE_PAGES_DIR"] = str(self.pages_dir)
