@@ -52,14 +52,8 @@ def reset_server(
         # 2 x (SAMPLES + WARM_UP) requests from one address.
         extra_env={"PASSWORD_RESET_RATE_LIMIT": "10000 per hour"},
     )
-    try:
-        server.start()
+    with server.running():
         yield server
-    except Exception:
-        print(server.logs())
-        raise
-    finally:
-        server.stop()
 
 
 class Browser:
