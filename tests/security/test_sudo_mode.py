@@ -88,6 +88,7 @@ def test_guarded_views_are_the_documented_ones(world: World, figure: Callable[[s
 def test_stale_sessions_are_asked_and_nothing_changes(world: World, figure: Callable[[str], None]):
     registry = world.app.app.registry
     guarded = guarded_views(registry)
+    assert guarded == GUARDED
     before = snapshot(world)
     asked = refused_tokens = 0
     problems = []
