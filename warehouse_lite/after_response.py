@@ -31,7 +31,8 @@ Work = Callable[["Request"], None]
 
 
 def run_after_response(request: Request, work: Work) -> None:
-    """Run ``work(request)`` after this request's response has been sent."""
+    """Run ``work(request)`` after this request's response has been sent (if it is not an
+    error response)."""
     pending: list[Work] | None = request.environ.get(_PENDING)
     if pending is None:
         pending = request.environ[_PENDING] = []
@@ -40,6 +41,8 @@ def run_after_response(request: Request, work: Work) -> None:
 
 
 def _defer(request: Request, response: Response) -> None:
+    if response.status_code >= 400:
+        return  # the request failed after all (e.g. its commit): its work is not due
     length = response.content_length  # setting app_iter forgets it
     response.app_iter = _ThenRun(response.app_iter, request, request.environ[_PENDING])
     response.content_length = length
