@@ -21,6 +21,7 @@ ROUTES: list[tuple[str, str]] = [
     ("accounts.verify-email", "/account/verify-email/"),
     ("accounts.request-password-reset", "/account/request-password-reset/"),
     ("accounts.reset-password", "/account/reset-password/"),
+    ("accounts.confirm-password", "/account/confirm-password/"),
     # account management
     ("manage.account", "/manage/account/"),
     ("manage.account.password", "/manage/account/password/"),

@@ -56,6 +56,9 @@ class Settings:
     celery_eager: bool | None = field(default=None, metadata=_env("CELERY_EAGER"))
     files_dir: Path | None = field(default=None, metadata=_env("FILES_DIR"))
     session_max_age: int = field(default=12 * 3600, metadata=_env("SESSION_MAX_AGE"))
+    # Sudo mode: how long a password entry (login or confirmation) lets a session make
+    # sensitive changes (accounts/recent_auth.py) before the password is asked again.
+    reauth_max_age: int = field(default=15 * 60, metadata=_env("REAUTH_MAX_AGE"))
     login_rate_limit_user: str = field(
         default="10 per 5 minutes", metadata=_env("LOGIN_RATE_LIMIT_USER")
     )
@@ -204,6 +207,11 @@ def _check(settings: Settings) -> None:
         ("redis://", "rediss://", "unix://")
     ):
         raise SettingsError(f"REDIS_URL={settings.redis_url!r} must be a redis:// URL")
+    if settings.reauth_max_age < 60:
+        raise SettingsError(
+            f"REAUTH_MAX_AGE={settings.reauth_max_age} must be at least 60 (seconds): a shorter "
+            "window would expire between confirming the password and the page that asked for it"
+        )
     from limits import parse
 
     for f in dataclasses.fields(Settings):
@@ -222,6 +230,12 @@ def _check(settings: Settings) -> None:
                 )
         if not settings.database_url:
             raise SettingsError("DATABASE_URL must be set in production")
+        if url.startswith("sqlite"):
+            raise SettingsError(
+                "DATABASE_URL is an SQLite database, which is only for the embedded development "
+                "mode (docs/embedded.md); production needs PostgreSQL: "
+                "DATABASE_URL=postgresql://user:password@host:5432/dbname"
+            )
 
 
 def _development_secrets(var_dir: Path) -> dict[str, str]:

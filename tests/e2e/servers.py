@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -194,6 +194,7 @@ class LiveServer:
         workers: int = 2,
         gunicorn_args: Sequence[str] = (),
         proxy: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.db_url = db_url
         self.work_dir = work_dir
@@ -210,6 +211,8 @@ class LiveServer:
         self.mailbox = self.smtp.mailbox
         self.processes: list[Process] = []
         self.env: dict[str, str] = {}
+        # Settings a test needs on top of the production shape (e.g. a higher rate limit).
+        self.extra_env = dict(extra_env or {})
 
     def start(self) -> None:
         self.smtp.start()
@@ -233,6 +236,7 @@ class LiveServer:
             "VAR_DIR": str(self.work_dir / "var"),
             "FILES_DIR": str(self.work_dir / "files"),
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         if self.pages_dir is not None:
             self.env["SIMPLE_PAGES_DIR"] = str(self.pages_dir)
@@ -357,3 +361,16 @@ class LiveServer:
         for proc in reversed(self.processes):
             proc.stop()
         self.smtp.stop()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LiveServer]:
+        """Started for the block (a fixture's yield), stopped after it; the logs are printed
+        when starting or the block fails."""
+        try:
+            self.start()
+            yield self
+        except Exception:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()

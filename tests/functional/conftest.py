@@ -107,3 +107,46 @@ def form_for(page: webtest.TestResponse, action: str, **fields: str) -> Any:
         if all(k in form.fields and form.get(k, index=0).value == v for k, v in fields.items()):
             return form
     raise AssertionError(f"no form posting to {action} with {fields}")
+
+
+class ReauthClock:
+    """What sudo mode sees as "now" (installed as registry["reauth.clock"])."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def reauth_clock(app: webtest.TestApp) -> Iterator[ReauthClock]:
+    """Ages the session's last password entry (login or confirmation) without waiting."""
+    import time
+
+    registry = app.app.registry
+    clock = ReauthClock(time.time())
+    registry["reauth.clock"] = clock
+    yield clock
+    registry["reauth.clock"] = None
+
+
+CONFIRM_PATH = "/account/confirm-password/"
+
+
+def asks_for_password(response: webtest.TestResponse) -> bool:
+    """True when sudo mode sent the browser to confirm its password."""
+    return response.status_code == 303 and CONFIRM_PATH in (response.location or "")
+
+
+def confirm_password(
+    app: webtest.TestApp, asked: webtest.TestResponse, password: str = DEFAULT_PASSWORD
+) -> webtest.TestResponse:
+    """Follow sudo mode's redirect to the confirmation page and give ``password``."""
+    assert asks_for_password(asked), f"{asked.status}: {asked.location}"
+    form = form_for(asked.follow(), CONFIRM_PATH)
+    form["password"] = password
+    return form.submit(expect_errors=True)

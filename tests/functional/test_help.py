@@ -45,6 +45,7 @@ def test_help_page_has_every_section_with_real_urls(app) -> None:
         "security-key",
         "recovery-codes",
         "lost-device",
+        "confirm-password",
         "api-tokens",
         "token-scopes",
         "token-expiry",
@@ -97,6 +98,7 @@ def test_every_help_link_from_2fa_and_token_screens_exists(app, db, clock: Clock
         expect={"api-tokens", "token-scopes", "token-expiry", "revoke-token"},
     )
     _check(app, "/manage/project/helped/settings/", ids, expect={"token-scopes"})
+    _check(app, "/account/confirm-password/", ids, expect={"confirm-password"})
     page = app.get("/manage/account/token/")
     form = form_for(page, "/manage/account/token/")
     form["description"] = "for the help test"

@@ -59,15 +59,10 @@ def live(
 ) -> Iterator[LiveServer]:
     """gunicorn with 4 workers on the private cluster, its own Redis, Celery and SMTP."""
     work_dir = Path(tmp_path_factory.mktemp("reliability-live"))
-    server = LiveServer(pg_cluster.create_database(), work_dir, workers=4)
     try:
-        server.start()
-        yield server
-    except Exception:
-        print(server.logs())
-        raise
+        with LiveServer(pg_cluster.create_database(), work_dir, workers=4).running() as server:
+            yield server
     finally:
-        server.stop()
         dispose_engines()
 
 

@@ -85,6 +85,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("accounts.request-password-reset", "POST"): PUBLIC,
     ("accounts.reset-password", "GET"): PUBLIC,
     ("accounts.reset-password", "POST"): PUBLIC,
+    ("accounts.confirm-password", "GET"): ACCOUNT,
+    ("accounts.confirm-password", "POST"): ACCOUNT,
     ("manage.account", "GET"): ACCOUNT,
     ("manage.account.password", "POST"): ACCOUNT,
     ("manage.account.emails", "POST"): ACCOUNT,

@@ -27,6 +27,7 @@ from tests.common.macaroon_factories import mint_token
 from tests.common.two_factor_factories import UserTOTPFactory
 from tests.common.uploads import upload
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, SESSION_SECOND_FACTOR_KEY
+from warehouse_lite.accounts.recent_auth import SESSION_REAUTH_KEY
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.services import MacaroonService
@@ -102,7 +103,11 @@ class World:
             if csrf and token is not None:
                 fields.append(("csrf_token", token))
             request.content_type, request.body = self._body(fields, upload_files)
-        return request.get_response(self.app.app)
+        response = request.get_response(self.app.app)
+        # Read the body as a WSGI server writes it: that closes the body iterable, which runs
+        # the work due after the response (warehouse_lite/after_response.py).
+        response.body  # noqa: B018
+        return response
 
     def _body(self, fields: list[tuple[str, str]], upload_files: Any) -> tuple[str, bytes]:
         if upload_files:
@@ -148,12 +153,16 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
     store = registry["sessions.store"]
     signer = Signer(settings.session_secret, salt="warehouse_lite.session")
 
-    def logged_in(user: Any, second_factor: bool = False) -> Callable[[], dict[str, Any]]:
-        # second_factor: the session logged in with password + 2FA (what complete_login keeps).
+    def logged_in(
+        user: Any, second_factor: bool = False, password_age: float = 0
+    ) -> Callable[[], dict[str, Any]]:
+        # second_factor: the session logged in with password + 2FA (what complete_login keeps);
+        # password_age: seconds since the password was given (sudo mode, recent_auth.py).
         return lambda: {
             SESSION_USER_KEY: str(user.id),
             SESSION_PASSWORD_DATE_KEY: user.password_date.isoformat(),
             SESSION_SECOND_FACTOR_KEY: second_factor,
+            SESSION_REAUTH_KEY: time.time() - password_age,
         }
 
     def pending() -> dict[str, Any]:
@@ -174,6 +183,8 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
         "pending-2fa": Credentials("pending-2fa", session=pending),
         "session": Credentials("session", session=logged_in(owner)),
         "admin-session": Credentials("admin-session", session=logged_in(admin, second_factor=True)),
+        # Not one of the matrix's methods: the owner's session, logged in a day ago.
+        "stale-session": Credentials("stale-session", session=logged_in(owner, password_age=86400)),
         "basic-password": Credentials("basic-password", headers=basic("owner", DEFAULT_PASSWORD)),
         "user-token": Credentials("user-token", headers=token(user_token)),
         "project-token": Credentials("project-token", headers=token(project_token)),

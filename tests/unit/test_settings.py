@@ -51,6 +51,7 @@ def test_typed_values_are_converted(tmp_path: Path) -> None:
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"LOGIN_RATE_LIMIT_USER": "lots"}, "LOGIN_RATE_LIMIT_USER='lots' is not a rate limit"),
+        ({"REAUTH_MAX_AGE": "30"}, "REAUTH_MAX_AGE=30 must be at least 60"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.events import record_event
@@ -52,7 +53,8 @@ def complete_login(
     """Log ``user`` in to this browser session; returns where to redirect.
 
     The session id is rotated (no fixation) and the CSRF token replaced. The session records
-    whether ``method`` was a second factor (``session_passed_second_factor``).
+    whether ``method`` was a second factor (``session_passed_second_factor``) and counts as a
+    fresh password confirmation (``recent_auth``).
     """
     session = request.session
     session.pop(PENDING_LOGIN_KEY, None)
@@ -61,6 +63,8 @@ def complete_login(
     session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
     # Always written: rotate() keeps the old data, which must not vouch for this login.
     session[SESSION_SECOND_FACTOR_KEY] = method in SECOND_FACTOR_METHODS
+    # The password was just given: sensitive changes need no confirmation for a while.
+    mark_recent_auth(request)
     session.new_csrf_token()
     forget_cached_identity(request)
     request.find_service(UserService).record_login(user)

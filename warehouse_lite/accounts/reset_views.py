@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPSeeOther
@@ -12,6 +13,7 @@ from warehouse_lite.accounts.forms import RequestPasswordResetForm, ResetPasswor
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError
+from warehouse_lite.after_response import run_after_response
 from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
 
@@ -37,19 +39,26 @@ def request_password_reset(request: Request) -> Any:
         request.response.status = 429
         form.form_errors.append("Too many password reset requests. Try again later.")
         return {"form": form, "sent": False}
+    # The same answer, by the same path, whether or not the account exists: looking it up,
+    # signing the link and rendering the email all happen after the response is sent, so
+    # neither the answer nor its timing tells whether there is such an account.
+    run_after_response(request, functools.partial(_send_reset_link, value=value))
+    return {"form": form, "sent": True}
+
+
+def _send_reset_link(request: Request, value: str) -> None:
+    """Email a reset link if ``value`` names an active account (username or email)."""
     users = request.find_service(UserService)
     user = users.get_user_by_username(value) or users.get_user_by_email(value)
     if user is not None and user.is_active:
         try:
             account_emails.send_password_reset(request, user)
         except EmailRateLimited:
-            # Too many links went to this address already. Said to nobody: the page must read
-            # the same whether or not the account exists.
+            # Too many links went to this address already. Said to nobody (the answer was
+            # already sent, the same whether or not the account exists).
             record_event(request, user, "account:password:reset:throttled")
         else:
             record_event(request, user, "account:password:reset:request")
-    # The same answer whether or not the account exists: no user enumeration.
-    return {"form": form, "sent": True}
 
 
 @view_config(

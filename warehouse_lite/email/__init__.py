@@ -17,13 +17,15 @@ from pyramid.renderers import render
 
 from warehouse_lite import background
 from warehouse_lite.email import throttle
-from warehouse_lite.email.delivery import queue_email
+from warehouse_lite.email.delivery import deliver, queue_email
 from warehouse_lite.email.tasks import deliver_email_task
 
 if TYPE_CHECKING:
     from pyramid.request import Request
+    from sqlalchemy.orm import Session, sessionmaker
 
     from warehouse_lite.accounts.models import User
+    from warehouse_lite.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +71,19 @@ def send_email(
     throttle.count(request, recipient, address, requested=requested)
     row = queue_email(request.db, name, address, render_email(request, name, context))
     email_id = row.id
+    factory = request.registry["db.sessionmaker"]
+    settings = request.registry["settings"]
 
     def start_delivery(committed: bool) -> None:
         if committed:
-            _start_delivery(email_id)
+            _start_delivery(factory, settings, email_id)
 
     request.tm.get().addAfterCommitHook(start_delivery)
 
 
-def _start_delivery(email_id: uuid.UUID) -> None:
+def _start_delivery(
+    factory: sessionmaker[Session], settings: Settings, email_id: uuid.UUID
+) -> None:
     """The first attempt, right after the commit. Failing to start it loses nothing: the row is
     committed and the outbox sweep sends it."""
     runner = background.running()
@@ -85,6 +91,12 @@ def _start_delivery(email_id: uuid.UUID) -> None:
         # The embedded server: its own thread sends, so a slow or absent SMTP server never
         # holds up the response.
         runner.wake()
+        return
+    if settings.tasks_eager:
+        # No broker (a command in the embedded mode, tests): send now, with this app's own
+        # database and settings rather than whatever the process-wide Celery app was last
+        # configured with.
+        deliver(factory, settings, email_id)
         return
     try:
         # retry=False: with the broker down, don't hold the response while kombu reconnects.

@@ -14,6 +14,7 @@ from warehouse_lite.accounts.password_check import (
     PasswordCheck,
     check_current_password,
 )
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.macaroons import notify
 from warehouse_lite.macaroons.forms import CreateMacaroonForm, DeleteMacaroonForm
@@ -92,6 +93,7 @@ def _create_form(request: Request, formdata: Any, projects: list[Project]) -> Cr
     permission=Permissions.ACCOUNT_MANAGE,
     request_method="GET",
 )
+@require_recent_auth
 def manage_tokens(request: Request) -> dict[str, Any]:
     return _page(request)
 
@@ -102,6 +104,7 @@ def manage_tokens(request: Request) -> dict[str, Any]:
     permission=Permissions.ACCOUNT_MANAGE,
     request_method="POST",
 )
+@require_recent_auth
 def create_token(request: Request) -> Any:
     user = request.user
     form = _create_form(request, request.POST, uploadable_projects(request, user))
@@ -135,6 +138,7 @@ def create_token(request: Request) -> Any:
     permission=Permissions.ACCOUNT_MANAGE,
     request_method="POST",
 )
+@require_recent_auth
 def delete_token(request: Request) -> Any:
     user = request.user
     form = DeleteMacaroonForm(request.POST)

@@ -16,6 +16,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.db import utcnow
 from warehouse_lite.email import throttle
@@ -188,6 +189,7 @@ def collaboration_page(project: Project, request: Request) -> dict[str, Any]:
     request_method="POST",
     **MANAGE,
 )
+@require_recent_auth
 def change_role(project: Project, request: Request) -> Any:
     form = ChangeRoleForm(request.POST)
     if not form.validate():
@@ -252,6 +254,7 @@ def change_role(project: Project, request: Request) -> Any:
     request_method="POST",
     **MANAGE,
 )
+@require_recent_auth
 def remove_collaborator(project: Project, request: Request) -> Any:
     form = RemoveCollaboratorForm(request.POST)
     if not form.validate():

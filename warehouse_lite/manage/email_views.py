@@ -9,6 +9,7 @@ from pyramid.view import view_config
 
 from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import AddEmailForm
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import throttle
@@ -38,10 +39,9 @@ def _back(request: Request, message: str, queue: str = "success") -> HTTPSeeOthe
     request_method="POST",
 )
 def manage_emails(request: Request) -> Any:
+    # "add" has its own view (add_email), guarded by sudo mode.
     action = request.POST.get("action")
-    handler = {"add": _add, "resend": _resend, "primary": _make_primary, "delete": _delete}.get(
-        action or ""
-    )
+    handler = {"resend": _resend, "primary": _make_primary, "delete": _delete}.get(action or "")
     if handler is None:
         request.response.status = 400
         request.session.flash("Unknown email action.", queue="error")
@@ -49,7 +49,15 @@ def manage_emails(request: Request) -> Any:
     return handler(request)
 
 
-def _add(request: Request) -> Any:
+@view_config(
+    route_name="manage.account.emails",
+    renderer="manage/account.html",
+    permission=Permissions.ACCOUNT_MANAGE,
+    request_method="POST",
+    request_param="action=add",
+)
+@require_recent_auth
+def add_email(request: Request) -> Any:
     form = AddEmailForm(request.POST)
     users = request.find_service(UserService)
     user = request.user

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import send_email, throttle
@@ -46,6 +47,7 @@ def _refuse_invite(
     request_method="POST",
     **MANAGE,
 )
+@require_recent_auth
 def invite_collaborator(project: Project, request: Request) -> Any:
     form = InviteCollaboratorForm(request.POST)
     if not form.validate():
@@ -112,6 +114,7 @@ def invite_collaborator(project: Project, request: Request) -> Any:
     request_method="POST",
     **MANAGE,
 )
+@require_recent_auth
 def revoke_invitation(project: Project, request: Request) -> Any:
     form = InvitationForm(request.POST)
     if not form.validate():

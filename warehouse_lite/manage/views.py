@@ -15,6 +15,7 @@ from warehouse_lite.accounts.password_check import (
     check_current_password,
 )
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
+from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
@@ -82,6 +83,7 @@ def change_password(request: Request) -> Any:
     users.update_password(user, form.new_password.data)
     # This session stays logged in; every other session of the user ends at its next request.
     request.session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
+    mark_recent_auth(request)  # the current password was just given, as at a login
     request.session.rotate()
     record_event(request, user, "account:password:change")
     account_emails.send_password_changed(request, user)

@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.two_factor import notifications
 from warehouse_lite.accounts.two_factor.forms import (
@@ -101,6 +102,7 @@ def _prompt_recovery_codes(request: Request, user: User) -> None:
     request_method=("GET", "POST"),
     **MANAGE,
 )
+@require_recent_auth
 def totp_provision(request: Request) -> Any:
     user = request.user
     service = request.find_service(TwoFactorService)
@@ -117,6 +119,8 @@ def totp_provision(request: Request) -> Any:
         form.form_errors.append("This setup expired. Start again: scan the new QR code.")
         secret = service.new_totp_secret()
         request.session[TOTP_SECRET_KEY] = secret
+    # The page shows the secret: never cached by the browser or anything in between.
+    request.response.headers["Cache-Control"] = "no-store"
     context = {
         "form": form,
         "secret": secret,
@@ -145,6 +149,7 @@ def totp_provision(request: Request) -> Any:
 
 
 @view_config(route_name="manage.account.totp-provision.image", request_method="GET", **MANAGE)
+@require_recent_auth
 def totp_provision_image(request: Request) -> Response:
     secret = request.session.get(TOTP_SECRET_KEY)
     if not secret:
@@ -161,6 +166,7 @@ def totp_provision_image(request: Request) -> Response:
     request_method=("GET", "POST"),
     **MANAGE,
 )
+@require_recent_auth
 def totp_delete(request: Request) -> Any:
     user = request.user
     service = request.find_service(TwoFactorService)
@@ -192,6 +198,7 @@ def totp_delete(request: Request) -> Any:
     request_method="GET",
     **MANAGE,
 )
+@require_recent_auth
 def webauthn_provision(request: Request) -> dict[str, Any]:
     return {
         "keys": request.find_service(WebAuthnService).credentials(request.user),
@@ -205,6 +212,7 @@ def webauthn_provision(request: Request) -> dict[str, Any]:
     renderer="json",
     **MANAGE,
 )
+@require_recent_auth
 def webauthn_provision_options(request: Request) -> Any:
     ceremony = request.find_service(WebAuthnService).registration_options(request.user)
     request.session[REGISTER_CHALLENGE_KEY] = ceremony.challenge
@@ -218,6 +226,7 @@ def webauthn_provision_options(request: Request) -> Any:
     renderer="json",
     **MANAGE,
 )
+@require_recent_auth
 def webauthn_provision_validate(request: Request) -> Any:
     user = request.user
     challenge = request.session.pop(REGISTER_CHALLENGE_KEY, None)  # single use, always
@@ -253,6 +262,7 @@ def webauthn_provision_validate(request: Request) -> Any:
     request_method=("GET", "POST"),
     **MANAGE,
 )
+@require_recent_auth
 def webauthn_delete(request: Request) -> Any:
     user = request.user
     keys = request.find_service(WebAuthnService)
@@ -292,6 +302,7 @@ def webauthn_delete(request: Request) -> Any:
     request_method=("GET", "POST"),
     **MANAGE,
 )
+@require_recent_auth
 def recovery_codes_generate(request: Request) -> Any:
     user = request.user
     service = request.find_service(TwoFactorService)
