@@ -48,6 +48,20 @@ def _login(world: World, username: str, password: str) -> Any:
     )
 
 
+def _basic_upload(world: World, username: str, password: str) -> Any:
+    """An upload with a password over HTTP Basic (it counts as a login attempt)."""
+    dist = make_sdist("guessed", "1.0")
+    return world.request(
+        "POST",
+        "/legacy/",
+        "anonymous",
+        params=dist.fields,
+        upload_files=[("content", dist.filename, dist.content)],
+        headers=basic(username, password),
+        csrf=False,
+    )
+
+
 def _logged_in(response: Any) -> bool:
     return response.status_code == 303 and "/account/login/" not in response.headers["Location"]
 
@@ -73,27 +87,10 @@ def test_rate_limits(world: World, tight: None, figure: Callable[[str], None]):
 
     # HTTP Basic uploads count as login attempts for that user.
     uploader = UserFactory(username="uploader")
-    dist = make_sdist("guessed", "1.0")
     for _ in range(3):
-        response = world.request(
-            "POST",
-            "/legacy/",
-            "anonymous",
-            params=dist.fields,
-            upload_files=[("content", dist.filename, dist.content)],
-            headers=basic(uploader.username, "wrong"),
-            csrf=False,
-        )
+        response = _basic_upload(world, uploader.username, "wrong")
         assert response.status_code == 403
-    response = world.request(
-        "POST",
-        "/legacy/",
-        "anonymous",
-        params=dist.fields,
-        upload_files=[("content", dist.filename, dist.content)],
-        headers=basic(uploader.username, DEFAULT_PASSWORD),
-        csrf=False,
-    )
+    response = _basic_upload(world, uploader.username, DEFAULT_PASSWORD)
     assert response.status_code == 403 and "Too many failed login attempts" in response.text
     enforced.append("Basic-auth uploads")
     world.app.app.registry["ratelimits"].storage.reset()
@@ -138,4 +135,65 @@ def test_rate_limits(world: World, tight: None, figure: Callable[[str], None]):
     figure(
         f"rate limits enforced: {len(enforced)}/6 ({', '.join(enforced)}); right answer "
         f"accepted while limited: never"
+    )
+
+
+def test_login_limit_counts_per_account(world: World, tight: None, figure: Callable[[str], None]):
+    """Every name of an account (username, email address, any case; web login or Basic
+    auth) draws on one budget of wrong passwords; unknown names share one per spelling."""
+    UserFactory(username="Victim")
+    names = ["Victim", "victim@example.com", "VICTIM"]
+    for name in names[:2]:
+        assert _login(world, name, "wrong password").status_code == 400
+    response = _basic_upload(world, names[2], "wrong")
+    assert response.status_code == 403
+    for name in names:
+        limited = _login(world, name, DEFAULT_PASSWORD)
+        assert limited.status_code == 429 and not _logged_in(limited), name
+    world.app.app.registry["ratelimits"].storage.reset()  # the address limit is 5
+    # An unknown name: its spellings share one budget too.
+    for name in ["Nobody", " nobody", "NOBODY "]:
+        assert _login(world, name, "wrong password").status_code == 400
+    assert _login(world, "nobody", "wrong password").status_code == 429
+    # Another account is not affected.
+    assert _logged_in(_login(world, world.owner.username, DEFAULT_PASSWORD))
+    figure(
+        f"login limit per account: wrong passwords by {len(names)} names of one account "
+        f"(username, email, other case; web and Basic auth) counted as one budget of 3; right "
+        f"password refused afterwards by every name: yes"
+    )
+
+
+def test_two_factor_limit_counts_failed_submissions_only(
+    world: World, tight: None, figure: Callable[[str], None]
+):
+    """Opening the second step's pages, or pages that need a login, while half logged in is
+    not an attempt; only refused second factors count."""
+    secret = world.db.get(UserTOTP, world.two_factor_user.id).secret
+    right = pyotp.TOTP(secret).now()
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    opened = [
+        "/account/two-factor/",
+        "/account/recovery-code/",
+        "/account/webauthn-authenticate/options",
+        "/manage/account/",
+        "/manage/account/webauthn-provision/options",
+        "/manage/account/recovery-codes/generate",
+        "/manage/account/totp-provision",
+    ]
+    for path in opened:  # the seven clicks of the report; the limit here is 3
+        response = world.request("GET", path, "pending-2fa", headers={"Accept": "application/json"})
+        assert response.status_code in (200, 303, 400), path
+    for _ in range(2):  # two failed submissions: counted
+        response = world.request(
+            "POST", "/account/two-factor/", "pending-2fa", params=[("totp_value", wrong)]
+        )
+        assert response.status_code == 400
+    response = world.request(
+        "POST", "/account/two-factor/", "pending-2fa", params=[("totp_value", right)]
+    )
+    assert _logged_in(response)
+    figure(
+        f"2FA limit: {len(opened)} pages opened while half logged in counted 0 attempts; "
+        f"2 failed submissions counted 2; the right code then accepted (limit 3)"
     )

@@ -77,6 +77,14 @@ REVIEWED: dict[tuple[str, str], str] = {
         "RecoveryCode.code_hash == code_hash",
     ): "SQL lookup by a salted SHA-256 of an 80-bit code: timing reveals nothing usable",
     ("accounts/two_factor/services.py", "RecoveryCode.user_id == user.id"): "SQL filter on ids",
+    (
+        "accounts/two_factor/challenges.py",
+        "WebAuthnChallenge.session_hash == _session_hash(request)",
+    ): "SQL lookup by a SHA-256 of the session id, which its signed cookie already vouched for",
+    (
+        "accounts/two_factor/challenges.py",
+        "WebAuthnChallenge.purpose == str(purpose)",
+    ): "SQL filter on a fixed purpose name (login, register)",
     ("accounts/two_factor/services.py", "UserTOTP.user_id == user.id"): "SQL filter on ids",
     ("admin/services.py", "codes == 1"): "a count of recovery codes",
     ("backup.py", "result.returncode != 0"): "a process exit code",

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from warehouse_lite.accounts.password_check import login_limit_key
 from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
@@ -70,7 +71,7 @@ def complete_login(
     request.find_service(UserService).record_login(user)
     record_event(request, user, "account:login:success", method=method)
     rate_limits = request.registry["ratelimits"]
-    rate_limits.login_user.clear(user.username)
+    rate_limits.login_user.clear(login_limit_key(user, user.username))
     return safe_next(request, next_url)
 
 

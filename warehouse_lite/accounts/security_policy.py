@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
+from warehouse_lite.accounts.password_check import login_limit_key
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import AuthMethod
 from warehouse_lite.security_policy import UserIdentity, set_auth_failure
@@ -87,14 +88,15 @@ class BasicAuthSecurityPolicy:
         settings: Settings = request.registry["settings"]
         users = request.find_service(UserService)
         rate_limits = request.registry["ratelimits"]
-        if not rate_limits.login_user.test(username) or not rate_limits.login_ip.test(
+        user = users.get_user_by_username(username)
+        limit_key = login_limit_key(user, username)
+        if not rate_limits.login_user.test(limit_key) or not rate_limits.login_ip.test(
             request.client_addr
         ):
             set_auth_failure(request, "Too many failed login attempts; try again later.")
             return None
-        user = users.get_user_by_username(username)
         if not users.check_password(user, password) or user is None:
-            rate_limits.login_user.hit(username)
+            rate_limits.login_user.hit(limit_key)
             rate_limits.login_ip.hit(request.client_addr)
             set_auth_failure(request, "Invalid or non-existent authentication information.")
             return None

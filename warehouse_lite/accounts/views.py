@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import LoginForm, RegistrationForm
 from warehouse_lite.accounts.login import complete_login, safe_next, start_pending_login
+from warehouse_lite.accounts.password_check import login_limit_key
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError
@@ -87,15 +88,16 @@ def login(request: Request) -> Any:
     users = request.find_service(UserService)
     limits = request.registry["ratelimits"]
     username = form.username.data.strip()
-    if not limits.login_user.test(username) or not limits.login_ip.test(request.client_addr):
+    user = users.get_user_by_username(username) or users.get_user_by_email(username)
+    limit_key = login_limit_key(user, username)
+    if not limits.login_user.test(limit_key) or not limits.login_ip.test(request.client_addr):
         request.response.status = 429
         form.form_errors.append(
             "There have been too many unsuccessful login attempts. Try again later."
         )
         return {"form": form, "next": next_url}
-    user = users.get_user_by_username(username) or users.get_user_by_email(username)
     if not users.check_password(user, form.password.data) or user is None:
-        limits.login_user.hit(username)
+        limits.login_user.hit(limit_key)
         limits.login_ip.hit(request.client_addr)
         if user is not None:
             record_event(request, user, "account:login:failure", reason="password")

@@ -24,13 +24,17 @@ COOKIE_NAME = "session_id"
 class ServerSideSession(dict[str, Any]):
     """Dict-like session data plus the session id, CSRF token and flash queues.
 
-    Changes are written back once, in a response callback, when anything changed.
+    Changes are written back once, in a response callback, when anything changed: as an
+    update of the stored entry while the id is the one it was loaded under (``stored_id``),
+    else as a new entry (a new session, or a new id after ``rotate``/``invalidate``).
     """
 
     def __init__(self, session_id: str | None, data: dict[str, Any] | None) -> None:
         super().__init__(data or {})
         self.new = data is None
         self.session_id = session_id or secrets.token_urlsafe(32)
+        # The id whose stored entry this data came from (None: nothing stored yet).
+        self.stored_id = None if data is None else self.session_id
         self.created: float = self.pop("_created", time.time())
         self._changed = self.new
         self._invalidated = False
@@ -145,7 +149,12 @@ def session_factory_for(settings: Settings, store: SessionStore):
                 return
             if not session and session.new and not session._invalidated:
                 return  # nothing worth a cookie yet
-            store.save(session.session_id, session.to_store(), max_age)
+            if session.session_id != session.stored_id:
+                store.create(session.session_id, session.to_store(), max_age)
+            elif not store.update(session.session_id, session.to_store(), max_age):
+                # The session ended while this request ran (another request with the same
+                # cookie logged out, or rotated the id): it stays ended.
+                return
             response.set_cookie(
                 COOKIE_NAME,
                 signer.sign(session.session_id).decode(),

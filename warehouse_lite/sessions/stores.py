@@ -1,4 +1,12 @@
-"""Where session data lives: Redis, or a table of the application database."""
+"""Where session data lives: Redis, or a table of the application database.
+
+An ended session must stay ended. Requests with the same cookie may be in flight when it
+ends (a logout, or the id rotated at login or at a password change) and save the session
+after it was deleted, so a request never writes a session back outright: it ``create``s a
+brand-new id (always freshly generated, never one a client sent) or ``update``s an entry that
+still exists, atomically (a conditional UPDATE; Redis ``SET ... XX``). A deleted or expired
+id is never written again, and as ids are never reused no tombstone is needed.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +19,33 @@ from typing import Any, Protocol
 import redis
 from sqlalchemy import Column, DateTime, String, Table, Text, delete, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from warehouse_lite.db import Base, utcnow
 
 
 class SessionStore(Protocol):
-    """Load, save and delete session data by session id; entries expire after ``ttl``."""
+    """Session data by session id; entries expire after ``ttl`` seconds."""
 
-    def load(self, session_id: str) -> dict[str, Any] | None: ...
+    def load(self, session_id: str) -> dict[str, Any] | None:
+        """The data of a live session, or None (unknown, deleted or expired)."""
 
-    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None: ...
+    def create(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        """Store a new session under a freshly generated id."""
 
-    def delete(self, session_id: str) -> None: ...
+    def update(self, session_id: str, data: dict[str, Any], ttl: int) -> bool:
+        """Replace the data of a live session; False, writing nothing, if it has ended."""
+
+    def delete(self, session_id: str) -> None:
+        """End a session: its id is never written again."""
+
+    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        """Create or overwrite, for seeding sessions from tests and tools; requests never
+        call it (it would bring back a session that ended)."""
+
+
+class SessionIdInUse(RuntimeError):
+    """``create`` found the id taken: ids are 256 random bits, so this is a bug, not luck."""
 
 
 class RedisSessionStore:
@@ -41,11 +64,20 @@ class RedisSessionStore:
         raw = self.client.get(self.prefix + session_id)
         return None if raw is None else dict(json.loads(raw))
 
-    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
-        self.client.set(self.prefix + session_id, json.dumps(data), ex=ttl)
+    def create(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        if not self.client.set(self.prefix + session_id, json.dumps(data), ex=ttl, nx=True):
+            raise SessionIdInUse(session_id[:8])
+
+    def update(self, session_id: str, data: dict[str, Any], ttl: int) -> bool:
+        # XX: only if the key exists. One command, so a DEL cannot slip in between a check
+        # and the write.
+        return bool(self.client.set(self.prefix + session_id, json.dumps(data), ex=ttl, xx=True))
 
     def delete(self, session_id: str) -> None:
         self.client.delete(self.prefix + session_id)
+
+    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        self.client.set(self.prefix + session_id, json.dumps(data), ex=ttl)
 
 
 web_sessions = Table(
@@ -91,25 +123,41 @@ class SqlSessionStore:
             return None
         return dict(json.loads(row.data))
 
-    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
-        expires = utcnow() + datetime.timedelta(seconds=ttl)
-        payload = json.dumps(data)
+    def create(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        try:
+            with self._begin() as conn:
+                # Opportunistic clean-up keeps the table small without a cron job.
+                conn.execute(delete(web_sessions).where(web_sessions.c.expires < utcnow()))
+                conn.execute(web_sessions.insert().values(_row(session_id, data, ttl)))
+        except IntegrityError:
+            raise SessionIdInUse(session_id[:8]) from None
+
+    def update(self, session_id: str, data: dict[str, Any], ttl: int) -> bool:
+        # A conditional UPDATE: a row deleted (or expired) meanwhile matches nothing, and is
+        # not inserted again. PostgreSQL makes an UPDATE that waited on a DELETE of its row
+        # find it gone; SQLite runs one writer at a time.
+        row = _row(session_id, data, ttl)
         with self._begin() as conn:
-            updated = conn.execute(
+            result: Any = conn.execute(
                 web_sessions.update()
-                .where(web_sessions.c.id == session_id)
-                .values(data=payload, expires=expires)
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    web_sessions.insert().values(id=session_id, data=payload, expires=expires)
-                )
-            # Opportunistic clean-up keeps the table small without a cron job.
-            conn.execute(delete(web_sessions).where(web_sessions.c.expires < utcnow()))
+                .where(web_sessions.c.id == session_id, web_sessions.c.expires >= utcnow())
+                .values(data=row["data"], expires=row["expires"])
+            )
+        return bool(result.rowcount == 1)
+
+    def save(self, session_id: str, data: dict[str, Any], ttl: int) -> None:
+        with self._begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.id == session_id))
+            conn.execute(web_sessions.insert().values(_row(session_id, data, ttl)))
 
     def delete(self, session_id: str) -> None:
         with self._begin() as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.id == session_id))
+
+
+def _row(session_id: str, data: dict[str, Any], ttl: int) -> dict[str, Any]:
+    expires = utcnow() + datetime.timedelta(seconds=ttl)
+    return {"id": session_id, "data": json.dumps(data), "expires": expires}
 
 
 @contextmanager
@@ -118,4 +166,4 @@ def _nested(connection: Connection) -> Iterator[Connection]:
         yield connection
 
 
-__all__ = ["RedisSessionStore", "SessionStore", "SqlSessionStore"]
+__all__ = ["RedisSessionStore", "SessionIdInUse", "SessionStore", "SqlSessionStore"]

@@ -47,13 +47,18 @@ def test_state_changes_are_refused_too(app, db, clock):
     assert db.scalars(select(RecoveryCode)).all() == []
 
 
-def test_skipping_counts_toward_the_rate_limit(app, db, clock):
+def test_opening_pages_does_not_count_toward_the_rate_limit(app, db, clock):
+    """Only refused second factors count: a browser half logged in that opens pages (the
+    second step's own, or ones that need a login) guesses nothing."""
     totp = UserTOTPFactory(user=UserFactory(username="prober"))
     start_login(app, "prober")
-    for _ in range(10):
-        app.get("/manage/account/")
-    blocked = submit_totp(app, code_at(totp.secret, clock))
-    assert blocked.status_code == 429
+    for _ in range(3):
+        for path in [*PROTECTED, "/account/two-factor/", "/account/recovery-code/"]:
+            app.get(path)
+        app.get("/account/webauthn-authenticate/options", headers=JSON_HEADERS, status=400)
+        app.get("/manage/account/webauthn-provision/options", headers=JSON_HEADERS)
+    done = submit_totp(app, code_at(totp.secret, clock))
+    assert done.status_code == 303 and done.location.endswith("/manage/account/")
 
 
 def test_a_logged_out_visitor_still_goes_to_the_login_form(app, db):

@@ -51,7 +51,8 @@ def _pending_userid(request: Request) -> str | None:
 def skipped_step_tween_factory(handler: Any, registry: Any) -> Any:
     """A browser that gave the password but not yet the second factor and asks for a page that
     needs a login: the forbidden view would send it to the login form; instead it goes back
-    to the second step, with a message, and the attempt counts toward the 2FA rate limit."""
+    to the second step, with a message. Opening a page guesses nothing, so it does not count
+    toward the 2FA rate limit (only refused second factors do)."""
 
     def tween(request: Request) -> Response:
         response = handler(request)
@@ -62,7 +63,6 @@ def skipped_step_tween_factory(handler: Any, registry: Any) -> Any:
         userid = _pending_userid(request)
         if userid is None:
             return response
-        count_failure(request, userid)
         request.session.flash(
             "Finish logging in first: confirm it is you with your second factor.",
             queue="error",

@@ -12,7 +12,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from warehouse_lite.accounts.login import complete_login, pending_login_user
-from warehouse_lite.accounts.two_factor import notifications
+from warehouse_lite.accounts.two_factor import challenges, notifications
 from warehouse_lite.accounts.two_factor.forms import RecoveryCodeForm, TOTPForm
 from warehouse_lite.accounts.two_factor.guard import (
     TOO_MANY,
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
     from warehouse_lite.accounts.models import User
-
-# Server-side session key of the outstanding WebAuthn login challenge (single use).
-AUTH_CHALLENGE_KEY = "webauthn.authenticate"
 
 
 def _pending_or_redirect(request: Request) -> tuple[User, dict[str, Any]] | HTTPSeeOther:
@@ -113,7 +110,7 @@ def webauthn_authenticate_options(request: Request) -> Any:
     if not keys.credentials(user):
         return api_error(request, 400, "This account has no security key.")
     ceremony = keys.authentication_options(user)
-    request.session[AUTH_CHALLENGE_KEY] = {"challenge": ceremony.challenge, "userid": str(user.id)}
+    challenges.keep(request, challenges.Purpose.LOGIN, user, ceremony.challenge)
     request.response.headers["Cache-Control"] = "no-store"
     return ceremony.options
 
@@ -124,17 +121,15 @@ def webauthn_authenticate_options(request: Request) -> Any:
     renderer="json",
 )
 def webauthn_authenticate_validate(request: Request) -> Any:
-    # Whatever happens next, this challenge has been answered once and is gone.
-    outstanding = request.session.pop(AUTH_CHALLENGE_KEY, None)
     found = pending_login_user(request)
     if found is None or request.identity is not None:
         return api_error(request, 400, "No login is waiting for a security key: log in again.")
     user, pending = found
+    # Whatever happens next, this challenge has been answered once and is gone (atomically:
+    # of simultaneous answers, one gets it).
+    challenge = challenges.take(request, challenges.Purpose.LOGIN, user)
     if is_rate_limited(request, user.id):
         return api_error(request, 429, TOO_MANY)
-    challenge = None
-    if isinstance(outstanding, dict) and outstanding.get("userid") == str(user.id):
-        challenge = outstanding.get("challenge")
     try:
         body = request.json_body
     except ValueError:

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
-from warehouse_lite.accounts.two_factor import notifications
+from warehouse_lite.accounts.two_factor import challenges, notifications
 from warehouse_lite.accounts.two_factor.forms import (
     DeleteWebAuthnForm,
     PasswordConfirmForm,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from warehouse_lite.accounts.models import User
 
 TOTP_SECRET_KEY = "totp.provision"  # session: the secret shown but not confirmed yet
-REGISTER_CHALLENGE_KEY = "webauthn.register"  # session: outstanding registration challenge
 MANAGE = {"permission": Permissions.ACCOUNT_MANAGE}
 
 
@@ -215,7 +214,7 @@ def webauthn_provision(request: Request) -> dict[str, Any]:
 @require_recent_auth
 def webauthn_provision_options(request: Request) -> Any:
     ceremony = request.find_service(WebAuthnService).registration_options(request.user)
-    request.session[REGISTER_CHALLENGE_KEY] = ceremony.challenge
+    challenges.keep(request, challenges.Purpose.REGISTER, request.user, ceremony.challenge)
     request.response.headers["Cache-Control"] = "no-store"
     return ceremony.options
 
@@ -229,7 +228,8 @@ def webauthn_provision_options(request: Request) -> Any:
 @require_recent_auth
 def webauthn_provision_validate(request: Request) -> Any:
     user = request.user
-    challenge = request.session.pop(REGISTER_CHALLENGE_KEY, None)  # single use, always
+    # Single use, whatever the outcome; of simultaneous answers, one gets it.
+    challenge = challenges.take(request, challenges.Purpose.REGISTER, user)
     if is_rate_limited(request, user.id):
         return api_error(request, 429, TOO_MANY)
     try:

@@ -70,3 +70,17 @@ class RecoveryCode(UUIDPrimaryKey, Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     generated: Mapped[datetime.datetime] = mapped_column(default=utcnow)
     burned: Mapped[datetime.datetime | None]
+
+
+class WebAuthnChallenge(Base):
+    """The outstanding WebAuthn challenge of one browser session, for one purpose (log in, or
+    register a key); see challenges.py. Rows live minutes: answered, replaced or expired."""
+
+    __tablename__ = "webauthn_challenges"
+
+    # SHA-256 of the session id: the id itself is a credential and stays out of this table.
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    challenge: Mapped[str] = mapped_column(String(128))  # base64url of 64 random bytes
+    expires: Mapped[datetime.datetime] = mapped_column(index=True)

@@ -1,8 +1,8 @@
 """WebAuthnService: register security keys and check their assertions, with py_webauthn.
 
-Challenges are created here but kept by the caller in the server-side session, and the caller
-must forget a challenge as soon as a response for it arrives (whatever the outcome), which
-makes every challenge single-use.
+Challenges are created here; the views keep them in challenges.py, which hands each one out
+to the first response that arrives (whatever the outcome) and to no other, so every challenge
+is single-use even when answers race.
 """
 
 from __future__ import annotations
