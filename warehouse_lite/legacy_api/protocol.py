@@ -5,9 +5,9 @@ entities a DOCTYPE declares (the "billion laughs": a few hundred bytes that grow
 gigabytes). XML-RPC has no use for a DOCTYPE, so the call is parsed here by the standard
 library's own ``Unmarshaller`` fed by an expat parser that refuses the document as soon as a
 DOCTYPE begins, before any entity is declared or expanded; whatever encoding the body claims,
-expat sees the declaration for what it is. The body is capped before it is read (views.py) and
-the parameters are counted; anything else wrong with the XML or the XML-RPC becomes a fault,
-never an exception.
+expat sees the declaration for what it is. No more than MAX_REQUEST_BYTES of the body is parsed
+(views.py reads one byte more to tell) and the parameters are counted; anything else wrong
+with the XML or the XML-RPC becomes a fault, never an exception.
 
 Fault codes are those of the XML-RPC fault-code interoperability convention, which Warehouse
 answers with too.
