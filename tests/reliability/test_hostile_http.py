@@ -116,6 +116,20 @@ def _bodies() -> list[Body]:
         Body("application/json", b'{"csrf_token": "' + token + b'", "id": [[[[[[[[[[]]]]]]]]]]}'),
         Body("application/json", b"\xff\xfe{{{" + b"[" * 10_000),
         Body("text/plain; charset=utf-16", b"\xff\xfe\x00\xd8"),
+        # XML (the XML-RPC endpoint): entity expansion, deep nesting, a forged fault.
+        Body(
+            "text/xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;'
+            b'&a;&a;&a;&a;&a;">]><methodCall><methodName>&b;</methodName></methodCall>',
+            "xml entities",
+        ),
+        Body("text/xml", b"<methodCall>" + b"<value><array><data>" * 3000, "deep xml"),
+        Body(
+            "text/xml",
+            b"<methodResponse><fault><value><struct><member><name>x</name><value>1</value>"
+            b"</member></struct></value></fault></methodResponse>",
+            "xml fault",
+        ),
     ]
 
 

@@ -23,8 +23,15 @@ from warehouse_lite.packaging.models import (
     RoleInvitation,
 )
 
-# Authenticated by HTTP headers (Basic/token) or a signature, never by the browser's cookie.
-EXEMPT = {"forklift.legacy", "forklift.legacy.noslash", "secrets.disclose-token"}
+# Authenticated by HTTP headers (Basic/token) or a signature, never by the browser's cookie;
+# and the read-only XML-RPC API, which changes nothing whoever calls it.
+EXEMPT = {
+    "forklift.legacy",
+    "forklift.legacy.noslash",
+    "secrets.disclose-token",
+    "legacy_api.xmlrpc",
+    "legacy_api.xmlrpc.slash",
+}
 
 
 def entitled(route: str, method: str) -> str:

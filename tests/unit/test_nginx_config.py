@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -69,6 +70,19 @@ def test_without_a_pages_directory_everything_goes_to_the_app(tmp_path):
     text = server_config(load_settings({}), options(tmp_path, pages=False))
     assert "try_files" not in text
     assert "proxy_pass http://warehouse_lite;" in text
+
+
+def test_redirects_and_xml_rpc_go_to_the_app(tmp_path):
+    # The app answers these (308s, XML-RPC): no location but "/" (the proxy) may take them.
+    text = server_config(load_settings({}), options(tmp_path))
+    regexes = [re.compile(r) for r in re.findall(r"location ~ (\S+) \{", text)]
+    assert regexes, "the published pages' location is expected"
+    assert all(r.search("/simple/") and r.search("/simple/sample/") for r in regexes)
+    for path in ("/simple", "/pypi", "/pypi/", "/pypi/Sample/json/", "/pypi/Sample/1.0/json/"):
+        assert not any(r.search(path) for r in regexes), path
+    exact = re.findall(r"location = (\S+) \{", text)
+    assert exact == []
+    assert "    location / {\n        proxy_pass http://warehouse_lite;" in text
 
 
 @pytest.mark.skipif(

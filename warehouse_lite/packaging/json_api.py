@@ -10,17 +10,21 @@ from urllib.parse import quote
 
 from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
-from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
+from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import case, select
 
-from warehouse_lite.packaging.models import File, Project, Release
+from warehouse_lite.accounts.models import User
+from warehouse_lite.packaging.models import File, Project, Release, Role, RoleName
 from warehouse_lite.packaging.simple import cached_page, page_response
 from warehouse_lite.packaging.simple_render import iso_time
 
 if TYPE_CHECKING:
+    import uuid
+
     from pyramid.request import Request
     from pyramid.response import Response
+    from sqlalchemy.orm import Session
 
 JSON = "application/json"
 
@@ -49,10 +53,34 @@ def latest_release(releases: list[Release]) -> Release:
     return (finals or usable or newest_first)[0]
 
 
+def project_roles(db: Session, project_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(role, username) of a project's collaborators: owners first, then by username (the
+    order of PyPI's JSON ``ownership`` and of XML-RPC ``package_roles``)."""
+    owners_first = case((Role.role_name == RoleName.OWNER, 0), else_=1)
+    rows = db.execute(
+        select(Role.role_name, User.username)
+        .join(User, User.id == Role.user_id)
+        .where(Role.project_id == project_id)
+        .order_by(owners_first, User.username)
+    )
+    return [(str(role), username) for role, username in rows]
+
+
+def file_url(request: Request, file: File) -> str:
+    """The absolute download URL of ``file``."""
+    return request.route_url("packaging.file", path="") + quote(file.path)
+
+
 def _file_dict(request: Request, file: File, release: Release) -> dict[str, Any]:
     upload_time = file.upload_time.astimezone(datetime.UTC)
+    # PEP 658/714: the METADATA served beside the file; pypi.org sends both spellings.
+    metadata: dict[str, str] | bool = (
+        {"sha256": file.metadata_sha256} if file.metadata_sha256 else False
+    )
     return {
         "comment_text": file.comment_text or "",
+        "core-metadata": metadata,
+        "data-dist-info-metadata": metadata,
         "digests": {
             "blake2b_256": file.blake2_256_digest,
             "md5": file.md5_digest,
@@ -68,7 +96,7 @@ def _file_dict(request: Request, file: File, release: Release) -> dict[str, Any]
         "size": file.size,
         "upload_time": upload_time.strftime("%Y-%m-%dT%H:%M:%S"),
         "upload_time_iso_8601": iso_time(upload_time),
-        "url": request.route_url("packaging.file", path="") + quote(file.path),
+        "url": file_url(request, file),
         "yanked": release.yanked,
         "yanked_reason": release.yanked_reason or None,
     }
@@ -138,6 +166,12 @@ def _document(request: Request, project: Project, version: str | None) -> bytes:
     document: dict[str, Any] = {
         "info": _info(request, project, release),
         "last_serial": project.last_serial,
+        "ownership": {
+            "organization": None,  # no organizations on this index
+            "roles": [
+                {"role": role, "user": username} for role, username in project_roles(db, project.id)
+            ],
+        },
         "urls": [_file_dict(request, f, release) for f in by_release[release.id]],
         "vulnerabilities": [],
     }
@@ -181,3 +215,13 @@ def json_release(request: Request) -> Response:
     except InvalidVersion:
         raise HTTPNotFound(f"{request.matchdict['version']!r} is not a valid version.") from None
     return _json_view(request, version)
+
+
+@view_config(route_name="json.project.slash", request_method="GET")
+@view_config(route_name="json.release.slash", request_method="GET")
+def json_slash(request: Request) -> Response:
+    """/pypi/<name>/json/ and /pypi/<name>/<version>/json/ → the same URL without the slash
+    (308, as pypi.org answers)."""
+    route = "json.project" if "version" not in request.matchdict else "json.release"
+    location = request.route_path(route, **request.matchdict, _query=request.GET)
+    return HTTPPermanentRedirect(location=location)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
-from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
+from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
@@ -146,6 +146,13 @@ def simple_index(request: Request) -> Response:
     page = cached_page(request, index_key(state, content_type, prefix), content_type, render)
     publish_page(request, None, page, state)
     return page_response(request, page, serial)
+
+
+@view_config(route_name="simple.index.noslash", request_method="GET")
+def simple_index_noslash(request: Request) -> Response:
+    """/simple → /simple/ with 308, as pypi.org answers: mirrors (bandersnatch's simple mode)
+    ask for the index without the slash; unlike a 301, a 308 may not turn a request into a GET."""
+    return HTTPPermanentRedirect(location=request.route_path("simple.index", _query=request.GET))
 
 
 @view_config(route_name="simple.detail.noslash", request_method="GET")

@@ -158,6 +158,19 @@ def test_non_normalized_names_redirect_permanently(app, published):
     assert app.get("/simple/Sample", status=301).location.endswith("/simple/sample/")
 
 
+def test_index_without_slash_redirects_with_308(app, published):
+    # As pypi.org: bandersnatch's simple mode asks for /simple and follows the redirect.
+    response = app.get("/simple", status=308)
+    assert response.location == "http://localhost/simple/"
+    response = app.get("/simple?format=application/vnd.pypi.simple.v1%2Bjson", status=308)
+    assert (
+        response.location
+        == "http://localhost/simple/?format=application%2Fvnd.pypi.simple.v1%2Bjson"
+    )
+    index = response.follow(headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    assert {p["name"] for p in index.json["projects"]} == {"Other_Thing", "sample"}
+
+
 def test_unknown_project_is_404(app, published):
     app.get("/simple/nothing-here/", status=404)
 

@@ -1,0 +1,1 @@
+from tests.common.uploads import override_settings, storage_dir  # noqa: F401
