@@ -22,16 +22,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from tests.common.db import throwaway_database_url
 
     work_dir = Path(tmp_path_factory.mktemp("live"))
-    with throwaway_database_url(work_dir, server=E2E_DATABASE) as db_url:
-        server = LiveServer(db_url, work_dir, proxy=True)
-        try:
-            server.start()
-            yield server
-        except Exception:
-            print(server.logs())
-            raise
-        finally:
-            server.stop()
+    with (
+        throwaway_database_url(work_dir, server=E2E_DATABASE) as db_url,
+        LiveServer(db_url, work_dir, proxy=True).running() as server,
+    ):
+        yield server
 
 
 @pytest.hookimpl(hookwrapper=True)

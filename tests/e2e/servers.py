@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -347,3 +347,15 @@ class LiveServer:
         for proc in reversed(self.processes):
             proc.stop()
         self.smtp.stop()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LiveServer]:
+        """Start, yield the server, stop; its logs are printed if starting or the body fails."""
+        try:
+            self.start()
+            yield self
+        except Exception:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()
