@@ -71,7 +71,11 @@ class LocalFileStorage:
         return receipts
 
     def _place(self, target: Path, source: BinaryIO) -> LocalReceipt:
-        fd, tmp_name = self._temporary_file(target.parent)
+        try:
+            fd, tmp_name = self._temporary_file(target.parent)
+        except BaseException:
+            self._prune(target.parent)  # e.g. a full disk: no empty digest directories left
+            raise
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
@@ -82,6 +86,7 @@ class LocalFileStorage:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
+            self._prune(target.parent)
             raise
         stat = target.stat()
         return LocalReceipt(target, stat.st_dev, stat.st_ino)
@@ -112,10 +117,13 @@ class LocalFileStorage:
             self._prune(receipt.path.parent)
 
     def _prune(self, directory: Path) -> None:
-        # Remove the now-empty digest directories, never the base directory itself.
+        # Remove the now-empty digest directories, never the base directory itself. One that
+        # is missing (a mkdir that failed half-way, or a concurrent prune) is skipped.
         while directory != self.base_dir and self.base_dir in directory.parents:
             try:
                 directory.rmdir()
+            except FileNotFoundError:
+                pass
             except OSError:
                 return
             directory = directory.parent
