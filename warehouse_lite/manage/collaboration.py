@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.manage.project_changes import record_change
+from warehouse_lite.manage.project_changes import CHANGE, record_change
 from warehouse_lite.manage.project_forms import (
     AddCollaboratorForm,
     ChangeRoleForm,
@@ -103,8 +103,7 @@ def collaboration_page(project: Project, request: Request) -> dict[str, Any]:
 @view_config(
     route_name="manage.project.collaboration.add",
     renderer=_TEMPLATE,
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def add_collaborator(project: Project, request: Request) -> Any:
     form = AddCollaboratorForm(request.POST)
@@ -142,8 +141,7 @@ def add_collaborator(project: Project, request: Request) -> Any:
 @view_config(
     route_name="manage.project.collaboration.change",
     renderer=_TEMPLATE,
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def change_role(project: Project, request: Request) -> Any:
     form = ChangeRoleForm(request.POST)
@@ -186,8 +184,7 @@ def change_role(project: Project, request: Request) -> Any:
 @view_config(
     route_name="manage.project.collaboration.remove",
     renderer=_TEMPLATE,
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def remove_collaborator(project: Project, request: Request) -> Any:
     form = RemoveCollaboratorForm(request.POST)
