@@ -173,9 +173,18 @@ class StaticPages:
 
     def clear(self) -> None:
         """Delete every published page (after a restore, a crash, a restart)."""
-        with self.locks.everything():
-            for directory in (LINKS, PAGES, _LEGACY):
-                shutil.rmtree(self.root / directory, ignore_errors=True)
+        try:
+            with self.locks.everything():
+                self._remove_everything()
+        except OSError:
+            # No lock files (they cannot be created on a full disk, say): then no publisher
+            # can take them either, so nothing can be placed meanwhile.
+            log.warning("clearing %s without its lock", self.root, exc_info=True)
+            self._remove_everything()
+
+    def _remove_everything(self) -> None:
+        for directory in (LINKS, PAGES, _LEGACY):
+            shutil.rmtree(self.root / directory, ignore_errors=True)
 
 
 def _make_dirs(directory: Path, root: Path) -> None:

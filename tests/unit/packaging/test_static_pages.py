@@ -193,3 +193,17 @@ def test_lock_files_are_usable_by_other_users(tmp_path):
         for name in os.listdir(tmp_path / "locks")
     }
     assert modes == {0o644}
+
+
+def test_clear_works_where_no_lock_file_can_be_made(tmp_path, monkeypatch):
+    """gunicorn clears the pages when it starts: a full disk must not stop it."""
+    pages = StaticPages(tmp_path)
+    (tmp_path / "links" / "demo").mkdir(parents=True)
+    (tmp_path / "links" / "demo" / "index.html").write_text("old")
+
+    def full(self: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("warehouse_lite.packaging.page_locks.PageLocks._create", full)
+    pages.clear()
+    assert not (tmp_path / "links").exists()
