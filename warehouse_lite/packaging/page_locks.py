@@ -11,10 +11,11 @@ on files in ``<dir>/locks/``:
   exclusively, so a clear cannot run between a publisher's re-check and its placing.
 
 flock locks belong to an open file description, so two threads of one process exclude each
-other too (fcntl locks would not). A fixed set of files, made once: no lock file is ever
-deleted (a lock on a deleted file excludes nobody) and withdrawing never needs to create one,
-which could fail on a full disk. They are opened read-only, so a lock file created by another
-user (e.g. root running the CLI) can still be locked by the service user.
+other too (fcntl locks would not). A fixed set of files, made together by the first process
+that needs them (gunicorn's start clears the directory, so normally then): no lock file is
+ever deleted (a lock on a deleted file excludes nobody), and later withdrawals never need to
+create one, which could fail on a full disk. They are opened read-only, so a lock file
+created by another user (e.g. root running the CLI) can still be locked by the service user.
 """
 
 from __future__ import annotations
