@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -115,26 +116,48 @@ def user_create(
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=6543, show_default=True, type=int)
+@click.option("--port", default=6543, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    """Upgrade the database, then serve the app with waitress (the embedded mode)."""
+    """Upgrade the database, then serve the app with waitress (the embedded mode).
+
+    In development, the site's URL (SITE_URL) follows --host and --port unless SITE_URL is set.
+    """
     import waitress
 
-    from warehouse_lite import migrations
+    from warehouse_lite import background, migrations
+    from warehouse_lite.canonical import WILDCARD_HOSTS, site_url_for
     from warehouse_lite.config import make_wsgi_app
     from warehouse_lite.db import make_engine
     from warehouse_lite.packaging.storage_check import sweep_at_start
 
     settings = _settings()
+    listening = site_url_for(host, port)
+    if settings.env == "development":
+        if "SITE_URL" not in os.environ:
+            settings = dataclasses.replace(settings, site_url=listening)
+        elif settings.origin != listening:
+            click.echo(
+                f"note: SITE_URL={settings.site_url} is not this server ({listening}): links, "
+                "redirects and emails point at SITE_URL; unset it to use this server's address",
+                err=True,
+            )
+        if host.strip().strip("[]") in WILDCARD_HOSTS and "SITE_URL" not in os.environ:
+            click.echo(
+                "note: listening on every interface; other machines must use the address in "
+                "SITE_URL, so set SITE_URL=http://<this machine's name>:" + str(port),
+                err=True,
+            )
     engine = make_engine(settings)
     migrations.upgrade(engine)
     sweep_at_start(settings)  # left by a server killed in the middle of an upload
     app = make_wsgi_app(settings, **{"db.engine": engine})
-    click.echo(f"warehouse_lite ({settings.env}) on http://{host}:{port}/")
+    background.start(app.registry["db.sessionmaker"], settings)  # the email outbox's sender
+    # The one address to open: the canonical URL; other loopback names redirect to it.
+    click.echo(f"warehouse_lite ({settings.env}) on {settings.origin}/")
     if settings.env == "development" and settings.mail_backend == "outbox":
         click.echo(
-            f"emails are captured in {settings.outbox_dir}/ and at http://{host}:{port}/_dev/mail/"
+            f"emails are captured in {settings.outbox_dir}/ and at {settings.origin}/_dev/mail/"
         )
     waitress.serve(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
 
@@ -264,6 +287,10 @@ main.add_command(_admin_commands)
 from warehouse_lite.backup import backup as _backup_commands  # noqa: E402
 
 main.add_command(_backup_commands)
+
+from warehouse_lite.macaroons.cli import token as _token_commands  # noqa: E402
+
+main.add_command(_token_commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,9 @@ from __future__ import annotations
 import warehouse_lite.accounts.models
 import warehouse_lite.accounts.two_factor.models
 import warehouse_lite.admin.models
+import warehouse_lite.email.models
 import warehouse_lite.events.models
+import warehouse_lite.forklift.models
 import warehouse_lite.macaroons.models
 import warehouse_lite.packaging.models
 import warehouse_lite.sessions.stores  # noqa: F401

@@ -1,4 +1,4 @@
-"""Rate limits on login, 2FA and password-reset attempts, built on the `limits` library.
+"""Rate limits on login, 2FA and password-reset attempts and on emails, built on `limits`.
 
 Counters live in Redis in the full stack (shared by every web worker) and in process memory
 in the embedded mode.
@@ -80,6 +80,14 @@ class RateLimits:
     @property
     def email_add(self) -> RateLimiter:
         return self.limiter(self._settings.email_add_rate_limit, "email-add")
+
+    @property
+    def email_address(self) -> RateLimiter:
+        return self.limiter(self._settings.email_rate_limit_address, "email.address")
+
+    @property
+    def email_actor(self) -> RateLimiter:
+        return self.limiter(self._settings.email_rate_limit_actor, "email.actor")
 
 
 def includeme(config: Configurator) -> None:

@@ -51,6 +51,7 @@ class Settings:
     smtp_starttls: bool = field(default=False, metadata=_env("SMTP_STARTTLS"))
     smtp_ssl: bool = field(default=False, metadata=_env("SMTP_SSL"))
     smtp_timeout: int = field(default=10, metadata=_env("SMTP_TIMEOUT"))
+    mail_sweep_interval: int = field(default=15, metadata=_env("MAIL_SWEEP_INTERVAL"))
     celery_broker_url: str = field(default="", metadata=_env("CELERY_BROKER_URL"))
     celery_eager: bool | None = field(default=None, metadata=_env("CELERY_EAGER"))
     files_dir: Path | None = field(default=None, metadata=_env("FILES_DIR"))
@@ -71,14 +72,30 @@ class Settings:
         default="5 per hour", metadata=_env("PASSWORD_RESET_RATE_LIMIT")
     )
     email_add_rate_limit: str = field(default="10 per hour", metadata=_env("EMAIL_ADD_RATE_LIMIT"))
+    # Emails caused by someone's action (email/throttle.py): per address for the emails sent to
+    # reach an address at someone's request (verification, password reset, invitation), and
+    # per actor (user, or client IP when logged out) for every email sent to someone else.
+    email_rate_limit_address: str = field(
+        default="5 per hour", metadata=_env("EMAIL_RATE_LIMIT_ADDRESS")
+    )
+    email_rate_limit_actor: str = field(
+        default="50 per hour", metadata=_env("EMAIL_RATE_LIMIT_ACTOR")
+    )
     password_min_length: int = field(default=8, metadata=_env("PASSWORD_MIN_LENGTH"))
     email_verify_max_age: int = field(default=48 * 3600, metadata=_env("EMAIL_VERIFY_MAX_AGE"))
     password_reset_max_age: int = field(default=6 * 3600, metadata=_env("PASSWORD_RESET_MAX_AGE"))
+    # How long an invitation to collaborate on a project can be accepted (3 days, as on PyPI).
+    invitation_max_age: int = field(default=3 * 24 * 3600, metadata=_env("INVITATION_MAX_AGE"))
     allow_password_uploads: bool = field(default=True, metadata=_env("ALLOW_PASSWORD_UPLOADS"))
     max_file_size: int = field(default=100 * 1024 * 1024, metadata=_env("MAX_FILE_SIZE"))
     max_project_size: int = field(
         default=10 * 1024 * 1024 * 1024, metadata=_env("MAX_PROJECT_SIZE")
     )
+    # Refuse sdists named as setuptools < 69.3 names them (My.Project-1.0.tar.gz) instead of
+    # accepting them with a deprecation email (forklift/filenames.py).
+    strict_sdist_names: bool = field(default=False, metadata=_env("STRICT_SDIST_NAMES"))
+    # Accept wheels tagged linux_<arch> (PyPI refuses them; see forklift/tags.py).
+    allow_linux_wheels: bool = field(default=True, metadata=_env("ALLOW_LINUX_WHEELS"))
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     # Where rendered /simple/ pages are published for the reverse proxy to serve (see
     # packaging/static_pages.py and `warehouse-lite nginx-config`); unset: not published.
@@ -170,7 +187,10 @@ def _convert(name: str, raw: str, annotation: Any) -> Any:
             raise SettingsError(f"{name}={raw!r} is not a whole number") from None
     if annotation is Path:
         return Path(raw)
-    return raw
+    if annotation is str:
+        return raw
+    # A new field of a type this loader doesn't read must fail at once, not pass a string on.
+    raise TypeError(f"setting {name}: the loader cannot read a value of type {annotation!r}")
 
 
 def _check(settings: Settings) -> None:

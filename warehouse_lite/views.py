@@ -25,6 +25,7 @@ from pyramid.view import (
 )
 
 from warehouse_lite.accounts.security_policy import is_upload_route
+from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.errors import api_error, server_fault
 from warehouse_lite.packaging.pages import recent_releases
 from warehouse_lite.security_policy import auth_failure
@@ -130,6 +131,15 @@ def http_exception(exc: HTTPException, request: Request) -> Any:
         return exc
     message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation
     return _error_page(request, exc.code, exc.title, message)
+
+
+@exception_view_config(EmailRateLimited)
+def too_many_emails(exc: EmailRateLimited, request: Request) -> Response:
+    """An action would have sent more emails than a limit allows: it is undone as a whole
+    (pyramid_tm aborts after an exception view), so nothing happened without its emails."""
+    response = _error_page(request, 429, "Too many emails", str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @exception_view_config(UnicodeDecodeError)

@@ -214,6 +214,23 @@ def make_sdist(
     return Dist(filename or f"{top}.tar.gz", data, fields, meta.email(), "sdist")
 
 
+def make_old_style_sdist(
+    name: str = "sample", version: str = "1.0", *, stem: str | None = None, **meta_fields: Any
+) -> Dist:
+    """An sdist named and laid out as setuptools < 69.3 does: ``{name as written}-{version}``
+    (``My.Project-1.0.tar.gz`` with ``My.Project-1.0/PKG-INFO``), not PEP 625's form."""
+    stem = stem or f"{name}-{version}"
+    members = {f"{stem}/PKG-INFO": Meta(name, version, **meta_fields).email()}
+    return make_sdist(
+        name,
+        version,
+        filename=f"{stem}.tar.gz",
+        members=members,
+        omit=["{top}/PKG-INFO"],
+        **meta_fields,
+    )
+
+
 def with_content(dist: Dist, content: bytes, *, filename: str | None = None) -> Dist:
     """The same form, another file body (digests recomputed to match it)."""
     fields = [(k, v) for k, v in dist.fields if not k.endswith("_digest")]

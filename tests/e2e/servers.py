@@ -140,6 +140,22 @@ class Process:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def warehouse_cli(
+    args: Sequence[str], env: dict[str, str], *, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `warehouse-lite ARGS` with ``env``; its exit code, stdout and stderr, unchecked."""
+    return subprocess.run(
+        [str(BIN / "warehouse-lite"), *args],
+        cwd=cwd,
+        env=env,
+        input=input,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def start_redis(log_dir: Path) -> tuple[Process, str]:
     server = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(server):
@@ -212,6 +228,8 @@ class LiveServer:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp.port),
             "MAIL_FROM": "warehouse_lite <noreply@localhost>",
+            # The outbox sweep's period: short, so a test of a fault waits seconds, not 15.
+            "MAIL_SWEEP_INTERVAL": "2",
             "VAR_DIR": str(self.work_dir / "var"),
             "FILES_DIR": str(self.work_dir / "files"),
             "PYTHONUNBUFFERED": "1",
@@ -306,15 +324,7 @@ class LiveServer:
             time.sleep(0.2)
 
     def run_cli(self, *args: str, input: str | None = None) -> str:
-        result = subprocess.run(
-            [str(BIN / "warehouse-lite"), *args],
-            env=self.env,
-            input=input,
-            text=True,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+        result = warehouse_cli(args, self.env, input=input)
         if result.returncode != 0:
             raise RuntimeError(
                 f"warehouse-lite {' '.join(args)} failed:\n{result.stdout}{result.stderr}"

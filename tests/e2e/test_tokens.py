@@ -22,7 +22,7 @@ from pypitoken import Token
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from tests.e2e.servers import LiveServer, text_of
+from tests.e2e.servers import LiveServer, text_of, warehouse_cli
 from tests.functional.macaroons.uploads import sdist
 from warehouse_lite.accounts.models import User
 from warehouse_lite.accounts.two_factor.models import UserTOTP
@@ -262,3 +262,48 @@ def test_concurrent_uploads_with_one_token(live_server: LiveServer, owner: str) 
         statuses = list(pool.map(send, range(16)))
     assert statuses == [200] * 16
     _macaroon_id(live_server, owner, "parallel")  # asserts last_used is set
+
+
+def test_token_made_on_the_command_line_uploads(
+    live_server: LiveServer, owner: str, tmp_path: Path
+) -> None:
+    """`warehouse-lite token create` with the server's environment: stdout is the token alone,
+    twine uploads with it at once, and the owner's email goes out through Celery and SMTP."""
+    base = live_server.url
+    project = f"{owner}-cli"
+    # An account-wide token creates the project; a project token then uploads to it.
+    created = warehouse_cli(
+        ["token", "create", owner, "--description", "ci provisioning"], live_server.env
+    )
+    assert created.returncode == 0, created.stderr
+    user_token = created.stdout.strip()
+    assert created.stdout == user_token + "\n" and TOKEN_RE.fullmatch(user_token)
+    mail = live_server.mailbox.to(f"{owner}@example.org", '"ci provisioning" added')
+    assert user_token not in text_of(mail) and f"{base}/manage/account/token/" in text_of(mail)
+    result = twine(base, _dist(tmp_path, project, "1.0"), "__token__", user_token)
+    assert result.returncode == 0, _out(result)
+
+    last_day = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7)).date()
+    scoped = live_server.run_cli(
+        "token", "create", owner, "--project", project, "--expires", last_day.isoformat()
+    ).strip()
+    result = twine(base, _dist(tmp_path, project, "1.1"), "__token__", scoped)
+    assert result.returncode == 0, _out(result)
+    result = twine(base, _dist(tmp_path, f"{owner}-elsewhere", "1.0"), "__token__", scoped)
+    assert result.returncode != 0 and "not valid for project" in _out(result)
+    assert "1.1" in requests.get(f"{base}/pypi/{project}/json", timeout=30).text
+
+    # A refusal is an exit status and a message, with nothing on stdout and no token made.
+    refused = warehouse_cli(
+        ["token", "create", owner, "--project", "no-such-project-here"], live_server.env
+    )
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "no project named 'no-such-project-here'" in refused.stderr
+    listed = live_server.run_cli("token", "list", owner)
+    assert len(listed.splitlines()) == 2 and "ci provisioning" in listed
+
+    # Revoked from the command line: it stops working at once.
+    live_server.run_cli("token", "revoke", owner, "ci provisioning")
+    result = twine(base, _dist(tmp_path, project, "1.2"), "__token__", user_token)
+    assert result.returncode != 0 and "revoked" in _out(result)
+    live_server.mailbox.to(f"{owner}@example.org", '"ci provisioning" removed')

@@ -9,18 +9,28 @@ from tests.functional.conftest import form_for
 from warehouse_lite.events.models import UserEvent
 
 
-def test_reset_link_uses_site_url_whatever_the_host_header(app, db, outbox):
+def test_a_forged_host_header_is_refused_and_mails_nothing(app, db, outbox):
     UserFactory(username="victim")
     page = app.get("/account/request-password-reset/")
     csrf = form_for(page, "/account/request-password-reset/")["csrf_token"].value
     # WebTest files cookies by host, so the forged-host request carries the cookie by hand.
-    app.post(
+    refused = app.post(
         "/account/request-password-reset/",
         {"csrf_token": csrf, "username_or_email": "victim"},
         headers={"Host": "evil.example", "Cookie": f"session_id={app.cookies['session_id']}"},
+        status=421,
+    )
+    assert "This server answers for http://localhost (its SITE_URL), not for evil.example" in (
+        refused.text
+    )
+    assert outbox() == []
+    # The same request for the site's own name sends the link, built from SITE_URL.
+    app.post(
+        "/account/request-password-reset/",
+        {"csrf_token": csrf, "username_or_email": "victim"},
+        headers={"Host": "LOCALHOST:80"},
     )
     [mail] = outbox()
-    assert "evil.example" not in mail.text
     assert "http://localhost/account/reset-password/?token=" in mail.text
 
 

@@ -18,9 +18,9 @@ def _request(wsgi_app):  # type: ignore[no-untyped-def]
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     request.tm = manager
-    from warehouse_lite.tasks import _request_task
+    from warehouse_lite.db import get_tm_session
 
-    request.task = lambda task: _request_task(request, task)
+    request.db = get_tm_session(wsgi_app.registry["db.sessionmaker"], manager)
     return request, manager
 
 

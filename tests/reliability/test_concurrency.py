@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import text
 
-from tests.common.dists import Dist, make_sdist, make_wheel
+from tests.common.dists import Dist, make_old_style_sdist, make_sdist, make_wheel
 from tests.e2e.servers import LiveServer
 from tests.reliability.live import (
     PASSWORD,
@@ -170,6 +170,45 @@ def test_identical_file_uploaded_at_once(live: LiveServer, figure: Callable[[str
     assert state["projects"] == 1
     assert {f: d for f, (d, _) in state["files"].items()} == {dist.filename: dist.sha256}
     figure(f"identical file uploaded {CLIENTS}x at once: 200s: {CLIENTS}, rows: 1")
+
+
+def test_old_style_sdists_raced_send_one_notice(live: LiveServer, figure: Callable[[str], None]):
+    """Sdists named by an old setuptools, uploaded at once to one new project: all accepted,
+    one notice row, one email (the unique (project, kind) row decides who sends it)."""
+    owner = make_account(live.db_url, "oldnames")
+    address = f"{owner.username}@example.com"
+    name = f"Race.Old-{owner.username[-8:]}"
+    dists = [make_old_style_sdist(name, f"1.{i}") for i in range(CLIENTS)]
+
+    responses = race(dists, owner.token_auth, live.url)
+
+    assert [r.status_code for r in responses] == [200] * CLIENTS, [
+        (r.status_code, r.reason) for r in responses
+    ]
+    with live_db(live.db_url) as db:
+        notices = db.execute(
+            text(
+                "SELECT n.filename FROM upload_notices n JOIN projects p ON p.id = n.project_id "
+                "WHERE p.name = :name"
+            ),
+            {"name": name},
+        ).all()
+    assert len(notices) == 1
+    # Another project's notice, sent after the race, comes through the same (solo) worker
+    # queue behind any of the first project's: once it is here, they all are.
+    sentinel = f"Race.Sentinel-{owner.username[-8:]}"
+    assert upload(live.url, make_old_style_sdist(sentinel, "1.0"), owner.token_auth).ok
+    live.mailbox.to(address, f"Deprecated sdist filename in {sentinel}", timeout=60)
+    emails = [
+        m
+        for m in live.mailbox.messages
+        if address in str(m["To"]) and f"Deprecated sdist filename in {name}" in str(m["Subject"])
+    ]
+    assert len(emails) == 1
+    figure(
+        f"old-style sdists raced to one new project: {CLIENTS}, accepted: {CLIENTS}, "
+        f"notice rows: {len(notices)}, deprecation emails: {len(emails)}"
+    )
 
 
 @dataclass

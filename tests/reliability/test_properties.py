@@ -110,8 +110,9 @@ def test_upload_form_and_metadata(figure: Callable[[str], None]):
         ),
         filename=st.one_of(nasty_text, st.just("sample-1.0.tar.gz")),
         with_file=st.booleans(),
+        strict=st.booleans(),
     )
-    def check(pairs: list[tuple[str, str]], filename: str, with_file: bool) -> None:
+    def check(pairs: list[tuple[str, str]], filename: str, with_file: bool, strict: bool) -> None:
         _count(tally, "form")
         post = MultiDict(pairs)
         if with_file:
@@ -126,7 +127,14 @@ def test_upload_form_and_metadata(figure: Callable[[str], None]):
             return
         _count(tally, "valid metadata")
         with contextlib.suppress(UploadError):
-            check_filename(filename, form.filetype if form else "sdist", "source", meta)
+            check_filename(
+                filename,
+                form.filetype if form else "sdist",
+                "source",
+                meta,
+                strict_sdist_names=strict,
+                allow_linux_wheels=not strict,
+            )
 
     check()
     figure(
@@ -200,9 +208,11 @@ def test_plausible_metadata(figure: Callable[[str], None]):
                     "{n}-{v}.tar.gz",
                     "{n}-{v}-py3-none-any.whl",
                     "{n}-{v}-cp311-cp311-linux_x86_64.whl",
+                    "{n}-{v}-1.tar.gz",
                 ]
             ),
         ),
+        strict=st.booleans(),
     )
     def check(
         name: str,
@@ -212,6 +222,7 @@ def test_plausible_metadata(figure: Callable[[str], None]):
         lists: dict[str, list[str]],
         project_urls: dict[str, str],
         filename: str,
+        strict: bool,
     ) -> None:
         _count(tally, "cases")
         raw: dict[str, Any] = {
@@ -230,7 +241,14 @@ def test_plausible_metadata(figure: Callable[[str], None]):
         _count(tally, "accepted")
         filetype = "sdist" if filename.endswith(".tar.gz") else "bdist_wheel"
         try:
-            check_filename(filename.format(n=name, v=version), filetype, "py3", meta)
+            check_filename(
+                filename.format(n=name, v=version),
+                filetype,
+                "py3",
+                meta,
+                strict_sdist_names=strict,
+                allow_linux_wheels=not strict,
+            )
         except (UploadError, IndexError, KeyError, ValueError) as exc:
             # format() itself may choke on braces in generated text: not the code under test.
             if not isinstance(exc, UploadError) and "{" not in filename:

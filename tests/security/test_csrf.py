@@ -15,7 +15,13 @@ from tests.security.world import World
 from warehouse_lite.accounts.models import User
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.packaging.models import JournalEntry, Project, Release
+from warehouse_lite.packaging.models import (
+    JournalEntry,
+    Project,
+    Release,
+    Role,
+    RoleInvitation,
+)
 
 # Authenticated by HTTP headers (Basic/token) or a signature, never by the browser's cookie.
 EXEMPT = {"forklift.legacy", "forklift.legacy.noslash", "secrets.disclose-token"}
@@ -37,7 +43,16 @@ def snapshot(world: World) -> dict[str, int]:
     world.db.expire_all()
     return {
         model.__name__: world.db.scalar(select(func.count()).select_from(model)) or 0
-        for model in (User, UserEvent, Macaroon, Project, Release, JournalEntry)
+        for model in (
+            User,
+            UserEvent,
+            Macaroon,
+            Project,
+            Release,
+            Role,
+            RoleInvitation,
+            JournalEntry,
+        )
     }
 
 

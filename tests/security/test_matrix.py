@@ -55,6 +55,9 @@ LOGIN_STEP = {**dict.fromkeys(AUTHS, NOT_SERVED), "pending-2fa": ALLOW}
 ACCOUNT = _only("session", "admin-session")
 # Project management: the owner's session; the admin flag gives nothing here.
 PROJECT_OWNER = _only("session")
+# Any collaborator's session (owners and maintainers: leaving a project); the world's session
+# is the project's owner, maintainers are checked in tests/functional/manage/.
+PROJECT_COLLABORATOR = _only("session")
 ADMIN = _only("admin-session")
 UPLOAD = _only("basic-password", "user-token", "project-token")
 
@@ -110,9 +113,14 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("manage.project.release.unyank", "POST"): PROJECT_OWNER,
     ("manage.project.release.delete", "POST"): PROJECT_OWNER,
     ("manage.project.file.delete", "POST"): PROJECT_OWNER,
-    ("manage.project.collaboration.add", "POST"): PROJECT_OWNER,
+    ("manage.project.collaboration.invite", "POST"): PROJECT_OWNER,
+    ("manage.project.collaboration.revoke", "POST"): PROJECT_OWNER,
     ("manage.project.collaboration.change", "POST"): PROJECT_OWNER,
     ("manage.project.collaboration.remove", "POST"): PROJECT_OWNER,
+    ("manage.project.collaboration.leave", "POST"): PROJECT_COLLABORATOR,
+    # The invitee's answer: the invitation's owner is checked in the view (404 for others).
+    ("manage.projects.invitation.accept", "POST"): ACCOUNT,
+    ("manage.projects.invitation.decline", "POST"): ACCOUNT,
     ("forklift.legacy", "POST"): UPLOAD,
     ("forklift.legacy.noslash", "GET"): PUBLIC,
     ("forklift.legacy.noslash", "POST"): PUBLIC,

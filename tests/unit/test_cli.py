@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -111,3 +115,85 @@ def test_simple_pages_clear(runner: CliRunner, tmp_path: Path, monkeypatch) -> N
     result = runner.invoke(main, ["simple-pages", "clear"])
     assert result.exit_code == 0, result.output
     assert not page.exists()
+
+
+def _serve(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, Any]:
+    """Run `serve` up to the point where waitress would take over; what it would serve."""
+    import waitress
+
+    from warehouse_lite import background
+
+    served: dict[str, Any] = {}
+
+    def record(app: Any, **options: Any) -> None:
+        served.update(app=app, **options)
+
+    monkeypatch.setattr(waitress, "serve", record)
+    # The outbox sender's thread would outlive the test: record that serve starts it instead.
+    monkeypatch.setattr(background, "start", lambda *a: served.update(background=True))
+    result = runner.invoke(main, ["serve", *args])
+    assert result.exit_code == 0, result.output
+    assert served["background"]
+    return result, served
+
+
+def test_serve_makes_its_address_the_site_url(runner: CliRunner, monkeypatch) -> None:
+    monkeypatch.delenv("SITE_URL", raising=False)
+    result, served = _serve(runner, monkeypatch, "--host", "127.0.0.1", "--port", "7001")
+    assert (served["host"], served["port"]) == ("127.0.0.1", 7001)
+    assert served["app"].registry["settings"].site_url == "http://localhost:7001"
+    assert result.stdout.splitlines()[0] == "warehouse_lite (development) on http://localhost:7001/"
+    assert "http://localhost:7001/_dev/mail/" in result.stdout
+    assert result.stderr == ""
+
+    result, served = _serve(runner, monkeypatch, "--host", "192.0.2.7", "--port", "7002")
+    assert served["app"].registry["settings"].site_url == "http://192.0.2.7:7002"
+    result, served = _serve(runner, monkeypatch, "--host", "0.0.0.0", "--port", "7003")  # noqa: S104
+    assert served["app"].registry["settings"].site_url == "http://localhost:7003"
+    assert "listening on every interface" in result.stderr
+
+
+def test_serve_keeps_an_explicit_site_url_and_says_so(runner: CliRunner, monkeypatch) -> None:
+    monkeypatch.setenv("SITE_URL", "http://localhost:6543")
+    result, served = _serve(runner, monkeypatch, "--port", "7004")
+    assert served["app"].registry["settings"].site_url == "http://localhost:6543"
+    assert "on http://localhost:6543/" in result.stdout
+    assert "SITE_URL=http://localhost:6543 is not this server (http://localhost:7004)" in (
+        result.stderr
+    )
+    # Outside development, SITE_URL is never derived from the listening address.
+    monkeypatch.delenv("SITE_URL")
+    monkeypatch.setenv("WAREHOUSE_ENV", "test")
+    _, served = _serve(runner, monkeypatch, "--port", "7005")
+    assert served["app"].registry["settings"].site_url == "http://localhost:6543"
+
+
+def test_starting_prints_no_warning() -> None:
+    """Importing the app and the command (what every start does) writes nothing to stderr:
+    Pyramid's pkg_resources deprecation warning is filtered, and only that one."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import warehouse_lite.cli, warehouse_lite.config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stderr == ""
+    # The filter is narrow: the same warning raised from another module is still shown.
+    other = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import warehouse_lite, warnings; warnings.warn_explicit("
+            "'pkg_resources is deprecated as an API', UserWarning, 'other.py', 1, module='other')",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert "pkg_resources is deprecated as an API" in other.stderr

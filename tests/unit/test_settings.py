@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,27 @@ def test_production_refuses_missing_or_weak_secrets(tmp_path: Path) -> None:
     ok = load_settings({**base, "SESSION_SECRET": "s" * 40, "TOKEN_SECRET": "t" * 40})
     assert ok.is_production
     assert not (tmp_path / "secrets.json").exists()
+
+
+def test_every_setting_can_be_read_from_its_environment_variable() -> None:
+    """Each field's type is one the loader converts (a float field once passed its string
+    through, and a background thread died on it)."""
+    import dataclasses
+
+    from warehouse_lite.settings import Settings, _convert
+
+    hints = typing.get_type_hints(Settings)
+    for f in dataclasses.fields(Settings):
+        if f.metadata.get("env") is None:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else ""
+        raw = (
+            ""
+            if default is None
+            else str(default).lower()
+            if isinstance(default, bool)
+            else str(default)
+        )
+        value = _convert(f.metadata["env"], raw, hints[f.name])
+        if default not in (None, "") and not isinstance(default, Path):
+            assert value == default, f.name

@@ -34,6 +34,7 @@ def send_verification(request: Request, user: User, email: Email) -> None:
         "verify-email",
         email.email,
         context={"user": user, "link": link, "email": email.email},
+        requested=True,
     )
 
 
@@ -58,7 +59,7 @@ def send_password_reset(request: Request, user: User) -> None:
         }
     )
     link = request.route_url("accounts.reset-password", _query={"token": token})
-    send_email(request, "password-reset", user, context={"link": link})
+    send_email(request, "password-reset", user, context={"link": link}, requested=True)
 
 
 def user_from_reset_token(request: Request, token: str) -> User:

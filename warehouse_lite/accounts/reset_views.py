@@ -12,6 +12,7 @@ from warehouse_lite.accounts.forms import RequestPasswordResetForm, ResetPasswor
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError
+from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
 
 if TYPE_CHECKING:
@@ -39,8 +40,14 @@ def request_password_reset(request: Request) -> Any:
     users = request.find_service(UserService)
     user = users.get_user_by_username(value) or users.get_user_by_email(value)
     if user is not None and user.is_active:
-        account_emails.send_password_reset(request, user)
-        record_event(request, user, "account:password:reset:request")
+        try:
+            account_emails.send_password_reset(request, user)
+        except EmailRateLimited:
+            # Too many links went to this address already. Said to nobody: the page must read
+            # the same whether or not the account exists.
+            record_event(request, user, "account:password:reset:throttled")
+        else:
+            record_event(request, user, "account:password:reset:request")
     # The same answer whether or not the account exists: no user enumeration.
     return {"form": form, "sent": True}
 

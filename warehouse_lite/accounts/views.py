@@ -15,6 +15,7 @@ from warehouse_lite.accounts.login import complete_login, safe_next, start_pendi
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError
+from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
 
 if TYPE_CHECKING:
@@ -35,6 +36,11 @@ def register(request: Request) -> Any:
         settings = request.registry["settings"]
         breached = request.find_service(BreachedPasswordChecker)
         if form.check_against(users, settings.password_min_length, breached):
+            limited = throttle.refusal(request, form.email.data)
+            if limited is not None:
+                form.email.errors = [str(limited)]
+                request.response.status = 429
+                return {"form": form}
             try:
                 # A savepoint: a concurrent registration of the same name or address fails
                 # here with a form error instead of a 500 at commit.

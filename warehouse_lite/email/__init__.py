@@ -1,21 +1,31 @@
-"""Emails to users: render a template directory, then send through a Celery task.
+"""Emails to users: render a template directory, store it in the outbox, deliver after commit.
 
 Each email is templates/email/<name>/{subject.txt, body.txt, body.html}. ``send_email`` is
-called from views; the message goes out after the request's transaction commits.
+called from views and services: the rendered message is a row written in the request's
+transaction (email/models.py), so it exists exactly when the change it reports does; after the
+commit a Celery task (or, in the embedded server, the background thread) delivers it, and the
+outbox sweep delivers whatever that first attempt could not (email/delivery.py).
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from pyramid.renderers import render
 
-from warehouse_lite.email.tasks import send_email_task
+from warehouse_lite import background
+from warehouse_lite.email import throttle
+from warehouse_lite.email.delivery import queue_email
+from warehouse_lite.email.tasks import deliver_email_task
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
     from warehouse_lite.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[str, str]:
@@ -30,20 +40,54 @@ def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[s
 
 
 def send_email(
-    request: Request, name: str, to: str | User, *, context: dict[str, Any] | None = None
+    request: Request,
+    name: str,
+    to: str | User,
+    *,
+    context: dict[str, Any] | None = None,
+    requested: bool = False,
 ) -> None:
     """Queue the email ``name`` for ``to`` (an address, or a user's primary address).
 
-    Sent only if the request's transaction commits.
+    Stored in the request's transaction; sent only if it commits, and then at least once.
+    The email counts toward the rate limits
+    of email/throttle.py; ``requested`` says its purpose is to reach this address at someone's
+    request (verification, password reset, invitation). Raises EmailRateLimited when a limit
+    is spent (the request's transaction is then aborted: nothing of the action happens).
     """
     context = dict(context or {})
+    recipient = None
     if isinstance(to, str):
         address = to
     else:
+        recipient = to
         context.setdefault("user", to)
         primary = to.primary_email
         if primary is None:
             return
         address = primary.email
-    message = render_email(request, name, context)
-    request.task(send_email_task).delay(address, message, name)
+    throttle.count(request, recipient, address, requested=requested)
+    row = queue_email(request.db, name, address, render_email(request, name, context))
+    email_id = row.id
+
+    def start_delivery(committed: bool) -> None:
+        if committed:
+            _start_delivery(email_id)
+
+    request.tm.get().addAfterCommitHook(start_delivery)
+
+
+def _start_delivery(email_id: uuid.UUID) -> None:
+    """The first attempt, right after the commit. Failing to start it loses nothing: the row is
+    committed and the outbox sweep sends it."""
+    runner = background.running()
+    if runner is not None:
+        # The embedded server: its own thread sends, so a slow or absent SMTP server never
+        # holds up the response.
+        runner.wake()
+        return
+    try:
+        # retry=False: with the broker down, don't hold the response while kombu reconnects.
+        deliver_email_task.apply_async(args=[str(email_id)], retry=False)
+    except Exception as exc:  # the broker is unreachable: kombu's errors, OSError ...
+        logger.warning("email %s left to the outbox sweep: %s", email_id, exc)

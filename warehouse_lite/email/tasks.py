@@ -1,15 +1,25 @@
-"""The Celery task that delivers an email, with retries and exponential backoff."""
+"""Celery tasks that deliver the outbox (email/delivery.py)."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from typing import Any
 
+from warehouse_lite.email.delivery import deliver
 from warehouse_lite.email.senders import build_message, sender_for
 from warehouse_lite.tasks import celery_app
 
 logger = logging.getLogger(__name__)
+
+
+@celery_app.task(bind=True, name="warehouse_lite.email.deliver")
+def deliver_email_task(self: Any, email_id: str) -> str:
+    """Send one stored email now. It is not retried by Celery: a failed attempt makes the row
+    due again later, and the sweep (background.py) takes it then, so no retry waits in the
+    broker where a killed worker would hold it for the visibility timeout."""
+    return deliver(self.sessionmaker, self.settings, uuid.UUID(email_id))
 
 
 @celery_app.task(
@@ -22,9 +32,9 @@ logger = logging.getLogger(__name__)
     max_retries=12,
 )
 def send_email_task(self: Any, to: str, rendered: dict[str, str], name: str) -> None:
+    """The task of versions before the outbox, kept so that a worker upgraded while such
+    messages wait in the broker still delivers them. Nothing queues it any more."""
     settings = self.settings
-    # A stable Message-ID across retries lets receivers drop a duplicate delivery.
     message_id = f"<{self.request.id or 'eager'}@{settings.domain}>"
-    message = build_message(settings, to, rendered, message_id)
-    sender_for(settings).send(message)
+    sender_for(settings).send(build_message(settings, to, rendered, message_id))
     logger.info("sent email %s (%s)", name, message_id)

@@ -2,7 +2,9 @@
 
 Clients send one form field per core metadata field, repeating the key for multi-use fields
 (classifiers, requires_dist, project_urls ...). Field names follow twine/uv/flit; a few have
-two spellings in the wild. Empty values count as absent, as they do on PyPI.
+two spellings in the wild. Empty values count as absent, as they do on PyPI. What happens to
+every field (honoured, checked, refused, or why it is ignored) is in docs/decisions.md, "The
+upload form, field by field".
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ LIST_FIELDS = {
 PROJECT_URL_FIELDS = ("project_urls", "project_url")
 DIGEST_FIELDS = ("md5_digest", "sha256_digest", "blake2_256_digest")
 SUPPORTED_FILETYPES = {"sdist", "bdist_wheel"}
+MAX_COMMENT_LENGTH = 2000
+# PEP 740 attestations are verified against the identity of a trusted publisher; without
+# trusted publishing there is nothing to check them against, so they are refused (as PyPI
+# refuses them from uploads that do not use it) rather than dropped.
+ATTESTATIONS_REFUSED = (
+    "Invalid attestations supplied during upload: Attestations are only supported when using "
+    "Trusted Publishing. This index does not offer trusted publishing yet: upload without "
+    "attestations (twine: without --attestations)."
+)
 # C0 control characters other than tab, newline and carriage return (which the metadata checks
 # handle field by field, e.g. a one-line summary). NUL in particular cannot even be stored.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -74,6 +85,8 @@ class UploadForm:
     digests: dict[str, str]
     raw: RawMetadata
     comment: str | None = None
+    # A detached GPG signature (.asc) came along; like PyPI, the index does not keep it.
+    gpg_signature: bool = False
 
 
 def _single(post: Any, key: str) -> str | None:
@@ -142,7 +155,14 @@ def parse_upload_form(post: Any) -> UploadForm:
     protocol = _single(post, "protocol_version") or "1"
     if protocol != "1":
         raise UploadError(f"Unknown protocol_version {protocol!r}: only version 1 is supported.")
-    content = post.get("content")
+    if "attestations" in post:
+        raise UploadError(ATTESTATIONS_REFUSED)
+    contents = post.getall("content")
+    if len(contents) > 1:
+        raise UploadError(
+            "The field 'content' was sent more than once: upload one file per request."
+        )
+    content = contents[0] if contents else None
     if content is None or not hasattr(content, "file"):
         raise UploadError("The upload has no file: send it in the multipart field 'content'.")
     filename = (content.filename or "").strip()
@@ -166,6 +186,9 @@ def parse_upload_form(post: Any) -> UploadForm:
             "(md5_digest, sha256_digest or blake2_256_digest)."
         )
     raw = raw_metadata(post)
+    comment = _single(post, "comment")
+    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+        raise UploadError(f"The field 'comment' is longer than {MAX_COMMENT_LENGTH} characters.")
     return UploadForm(
         filetype=filetype,
         pyversion=_single(post, "pyversion") or "",
@@ -173,5 +196,16 @@ def parse_upload_form(post: Any) -> UploadForm:
         content=content.file,
         digests=digests,
         raw=raw,
-        comment=_single(post, "comment"),
+        comment=comment,
+        gpg_signature="gpg_signature" in post,
     )
+
+
+def ignored_fields_note(form: UploadForm) -> str:
+    """What the response to a successful upload adds about fields the index did not keep."""
+    if form.gpg_signature:
+        return (
+            " The GPG signature sent with it was not stored: like PyPI, this index does not "
+            "keep or serve signatures."
+        )
+    return ""

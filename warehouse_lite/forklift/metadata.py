@@ -177,6 +177,7 @@ def _release_fields(meta: Metadata, raw: RawMetadata) -> dict[str, Any]:
         "provides_extra": list(raw.get("provides_extra", [])),
         "project_urls": [f"{label}, {url}" for label, url in (meta.project_urls or {}).items()],
         "dynamic": list(meta.dynamic or []),
+        "license_files": list(raw.get("license_files", [])),
     }
 
 

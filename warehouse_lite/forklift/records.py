@@ -258,8 +258,9 @@ def check_release_limits(
         )
 
 
-def _insert_unless_taken(db: Session, model: type[Any], values: dict[str, Any]) -> bool:
-    # Whether the row went in.
+def insert_unless_taken(db: Session, model: type[Any], values: dict[str, Any]) -> bool:
+    """Insert one row of ``model`` unless a unique key of it is taken (ON CONFLICT DO
+    NOTHING); whether the row went in."""
     statement = _insert_ignoring_conflicts(db, model).values(values).returning(literal(1))
     return db.connection().execute(statement).first() is not None
 
@@ -296,7 +297,7 @@ def add_file(
     )
     if release in db.new or project in db.new:
         db.flush()  # the file row refers to both
-    if not _insert_unless_taken(db, FilenameRegistry, {"filename": filename}):
+    if not insert_unless_taken(db, FilenameRegistry, {"filename": filename}):
         log.info("file name %s was taken by a concurrent upload", filename)
         return False
     agent = request.user_agent
@@ -314,8 +315,9 @@ def add_file(
         "requires_python": release.requires_python,
         "metadata_sha256": metadata_sha256,
         "uploaded_via": agent[:200] if agent else None,
+        "comment_text": form.comment,
     }
-    if not _insert_unless_taken(db, File, values):
+    if not insert_unless_taken(db, File, values):
         log.info("the content of %s was taken by a concurrent upload", filename)
         return False
     return True

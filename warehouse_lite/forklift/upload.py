@@ -19,8 +19,9 @@ from warehouse_lite.forklift.description import render_description
 from warehouse_lite.forklift.digests import FileDigests, check_digests, hash_file
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.filenames import check_filename
-from warehouse_lite.forklift.form import UploadForm, parse_upload_form
+from warehouse_lite.forklift.form import UploadForm, ignored_fields_note, parse_upload_form
 from warehouse_lite.forklift.metadata import ValidatedMetadata, validate_metadata
+from warehouse_lite.forklift.notices import notify_unnormalized_sdist
 from warehouse_lite.packaging.contexts import NewProject
 from warehouse_lite.packaging.storage import IFileStorage, file_path, metadata_path
 
@@ -119,7 +120,14 @@ def file_upload(request: Request) -> Response:
     settings: Settings = request.registry["settings"]
     form = parse_upload_form(request.POST)
     meta = validate_metadata(form.raw)
-    check_filename(form.filename, form.filetype, form.pyversion, meta)
+    normalized_sdist = check_filename(
+        form.filename,
+        form.filetype,
+        form.pyversion,
+        meta,
+        strict_sdist_names=settings.strict_sdist_names,
+        allow_linux_wheels=settings.allow_linux_wheels,
+    )
     project = records.find_project(request.db, meta.normalized_name)
     check_upload_permission(request, project, meta)
 
@@ -166,6 +174,8 @@ def file_upload(request: Request) -> Response:
         # The conflicting row is gone again (deleted meanwhile): still refused (nothing of this
         # request may commit now); a new attempt gets the full answer.
         raise UploadError(f"File already exists ({form.filename!r}); try the upload again.")
+    if normalized_sdist is not None:
+        notify_unnormalized_sdist(request, project, form.filename, normalized_sdist)
     # Bytes go to storage last, after every check and the row inserts have passed; if the
     # commit still fails, the storage's data manager removes them again.
     form.content.seek(0)
@@ -173,4 +183,4 @@ def file_upload(request: Request) -> Response:
     if core_metadata is not None:
         objects.append((metadata_path(path), io.BytesIO(core_metadata)))
     request.find_service(IFileStorage).store_many(objects)
-    return _ok(f"Uploaded {form.filename}.")
+    return _ok(f"Uploaded {form.filename}.{ignored_fields_note(form)}")

@@ -188,6 +188,38 @@ class MacaroonService:
             macaroon.add_first_party_caveat(cv.serialize(caveat))
         return TOKEN_PREFIX + macaroon.serialize(), row
 
+    def create_upload_token(
+        self,
+        location: str,
+        user: User,
+        description: str,
+        projects: Sequence[Project] = (),
+        expires: datetime.datetime | None = None,
+    ) -> tuple[str, Macaroon]:
+        """Mint an upload token for ``user``, for the whole account or for ``projects``, valid
+        until ``expires`` if given: the token page and `warehouse-lite token create` both make
+        theirs here (the caveats are described in docs/decisions.md, "API tokens").
+
+        Raises DuplicateDescription when ``user`` already has a token so described.
+        """
+        caveats: list[cv.Caveat] = []
+        if expires is not None:
+            caveats.append(
+                cv.Expiration(expires_at=int(expires.timestamp()), not_before=int(time.time()))
+            )
+        if projects:
+            caveats.append(cv.ProjectName(tuple(p.normalized_name for p in projects)))
+            caveats.append(cv.ProjectID(tuple(str(p.id) for p in projects)))
+        caveats.append(cv.RequestUser(str(user.id)))
+        return self.create_macaroon(
+            location=location,
+            user=user,
+            description=description,
+            caveats=caveats,
+            expires=expires,
+            projects=projects,
+        )
+
     def _lock(self, macaroon_id: uuid.UUID, *, exclusive: bool) -> None:
         """Order uses of a token against its revocation (PostgreSQL; SQLite serialises every
         transaction anyway): a transaction-scoped advisory lock on the token's id, shared by

@@ -3,7 +3,6 @@ project page's list of project-scoped tokens."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPSeeOther
@@ -16,9 +15,9 @@ from warehouse_lite.accounts.password_check import (
     check_current_password,
 )
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons import notify
 from warehouse_lite.macaroons.forms import CreateMacaroonForm, DeleteMacaroonForm
+from warehouse_lite.macaroons.issuing import issue_upload_token
 from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
 from warehouse_lite.packaging.models import Project, Role
 
@@ -113,32 +112,13 @@ def create_token(request: Request) -> Any:
     if not form.validate():
         request.response.status = 400
         return _page(request, create_form=form)
-    settings = request.registry["settings"]
-    caveats: list[cv.Caveat] = []
-    expires = form.expires_at
-    if expires is not None:
-        caveats.append(
-            cv.Expiration(expires_at=int(expires.timestamp()), not_before=int(time.time()))
-        )
-    if form.selected_projects:
-        caveats.append(cv.ProjectName(tuple(p.normalized_name for p in form.selected_projects)))
-        caveats.append(cv.ProjectID(tuple(str(p.id) for p in form.selected_projects)))
-    caveats.append(cv.RequestUser(str(user.id)))
     try:
-        raw, macaroon = request.find_service(MacaroonService).create_macaroon(
-            location=settings.domain,
-            user=user,
-            description=form.description.data,
-            caveats=caveats,
-            expires=expires,
-            projects=form.selected_projects,
-        )
+        raw, macaroon = issue_upload_token(request, user, form)
     except DuplicateDescription:
         # Another request created a token with this name since the form was validated.
         form.description.errors = ["You already have a token with this name. Pick another one."]
         request.response.status = 400
         return _page(request, create_form=form)
-    notify.token_created(request, macaroon)
     # The token is in this response only: never cached, never stored in plain text.
     request.response.headers["Cache-Control"] = "no-store"
     return _page(

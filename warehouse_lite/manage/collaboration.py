@@ -1,33 +1,41 @@
-"""A project's collaborators: add an owner or maintainer by username, change a role, remove.
+"""A project's collaborators: the owners' page, changing a role, removing someone, leaving.
 
-Collaborators are added directly (Warehouse sends an invitation first; this index trusts its
-owners and tells the new collaborator by email). A project always keeps at least one owner.
+People join a project only by accepting an owner's invitation (manage/invitation_views.py).
+Changing a role and removing someone take a confirmation step in which the owner types the
+collaborator's username; leaving, one in which the collaborator types the project's name. A
+project always keeps at least one owner.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.manage.project_changes import CHANGE, record_change
+from warehouse_lite.db import utcnow
+from warehouse_lite.email import throttle
+from warehouse_lite.manage.project_changes import changes_project, record_collaboration_change
 from warehouse_lite.manage.project_forms import (
-    AddCollaboratorForm,
     ChangeRoleForm,
+    InviteCollaboratorForm,
+    LeaveProjectForm,
     RemoveCollaboratorForm,
 )
+from warehouse_lite.packaging.invitations import InvitationService
 from warehouse_lite.packaging.models import Project, Role, RoleName
 
 if TYPE_CHECKING:
     from pyramid.request import Request
+    from pyramid.response import Response
 
-_MANAGE = {"context": Project, "permission": Permissions.PROJECTS_MANAGE}
-_TEMPLATE = "manage/project_collaboration.html"
+MANAGE = {"context": Project, "permission": Permissions.PROJECTS_MANAGE}
+TEMPLATE = "manage/project_collaboration.html"
+_CONFIRM_TEMPLATE = "manage/collaboration_confirm.html"
 
 
 def _roles(request: Request, project: Project) -> list[Role]:
@@ -39,31 +47,35 @@ def _roles(request: Request, project: Project) -> list[Role]:
 
 
 def collaboration_context(
-    request: Request, project: Project, *, error: str | None = None, **forms: Any
+    request: Request,
+    project: Project,
+    *,
+    error: str | None = None,
+    invite_form: InviteCollaboratorForm | None = None,
 ) -> dict[str, Any]:
+    """What the collaboration page shows: roles, invitations (expired ones marked), the form."""
     roles = _roles(request, project)
+    now = utcnow()
+    invitations = request.find_service(InvitationService).for_project(project)
     return {
         "project": project,
         "section": "collaboration",
         "roles": roles,
         "owner_count": sum(1 for r in roles if r.role_name == RoleName.OWNER),
-        "add_form": forms.get("add_form") or AddCollaboratorForm(),
+        "invitations": [{"invitation": i, "expired": i.expired(now)} for i in invitations],
+        "invite_form": invite_form or InviteCollaboratorForm(),
         "error": error,
     }
 
 
-def _refuse(request: Request, project: Project, status: int, message: str | None) -> Any:
+def refuse(request: Request, project: Project, status: int, message: str | None) -> Any:
+    """The collaboration page again, with ``message`` and the HTTP ``status``."""
     request.response.status = status
     return collaboration_context(request, project, error=message)
 
 
-def _refuse_add(request: Request, project: Project, status: int, form: AddCollaboratorForm) -> Any:
-    # The add form shows its own field errors.
-    request.response.status = status
-    return collaboration_context(request, project, add_form=form)
-
-
-def _back(request: Request, project: Project, message: str) -> HTTPSeeOther:
+def back(request: Request, project: Project, message: str) -> HTTPSeeOther:
+    """To the collaboration page, with a success message."""
     request.session.flash(message, queue="success")
     return HTTPSeeOther(
         request.route_path("manage.project.collaboration", project_name=project.normalized_name)
@@ -78,10 +90,8 @@ def _role_of(project: Project, username: str) -> Role | None:
 def _is_last_owner(request: Request, project: Project, role: Role) -> bool:
     if role.role_name != RoleName.OWNER:
         return False
-    # Lock the project row, then count afresh: two owners demoting each other at the same
-    # time must not leave the project without any owner (on SQLite, BEGIN IMMEDIATE already
-    # serialises writers and FOR UPDATE is not rendered).
-    request.db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    # Count afresh, under the project's row lock (changes_project took it): two owners
+    # demoting each other at the same time must not leave the project without any owner.
     owners = request.db.scalar(
         select(func.count())
         .select_from(Role)
@@ -90,130 +100,245 @@ def _is_last_owner(request: Request, project: Project, role: Role) -> bool:
     return (owners or 0) <= 1
 
 
+def _confirm_page(
+    request: Request, project: Project, *, status: int = 200, **page: Any
+) -> Response:
+    """The confirmation step: what will happen, and a form that repeats the request with the
+    typed confirmation (``page``: title, question, route, hidden, field, label, expected,
+    button; error; or only ``refusal``, a message why it cannot be done). Cancelling leads to
+    the collaboration page from there, else to the user's projects."""
+    from_collaboration = page.get("route") in (
+        "manage.project.collaboration.change",
+        "manage.project.collaboration.remove",
+    )
+    cancel = (
+        request.route_path("manage.project.collaboration", project_name=project.normalized_name)
+        if from_collaboration
+        else request.route_path("manage.projects")
+    )
+    values = {
+        "project": project,
+        "error": None,
+        "refusal": None,
+        "hidden": {},
+        "cancel": cancel,
+        **page,
+    }
+    response = render_to_response(_CONFIRM_TEMPLATE, values, request=request)
+    response.status = status
+    return response
+
+
+def _drop_role(request: Request, project: Project, role: Role, *, tag: str, email: str) -> None:
+    """Delete ``role`` (someone removed, or leaving), then record and tell as ``tag``/``email``."""
+    user, role_name = role.user, role.role_name
+    project.roles.remove(role)
+    request.db.flush()
+    record_collaboration_change(
+        request,
+        project,
+        user,
+        tag=tag,
+        journal=f"remove {role_name} {user.username}",
+        email=email,
+        role_name=str(role_name),
+    )
+
+
+_LABELS = {
+    "confirm_username": "Type the username to confirm",
+    "confirm_project_name": "Type the project name to confirm",
+}
+
+
+def _unconfirmed(
+    request: Request, project: Project, typed: str | None, expected: str, **page: Any
+) -> Response | None:
+    """None once ``typed`` is ``expected`` exactly; else the confirmation page (400 with an
+    error when something else was typed). ``page`` as for _confirm_page, without label."""
+    typed = (typed or "").strip()
+    if typed == expected:
+        return None
+    return _confirm_page(
+        request,
+        project,
+        status=400 if typed else 200,
+        error=f"Type '{expected}' exactly to confirm." if typed else None,
+        expected=expected,
+        label=_LABELS[page["field"]],
+        **page,
+    )
+
+
 @view_config(
     route_name="manage.project.collaboration",
-    renderer=_TEMPLATE,
+    renderer=TEMPLATE,
     request_method=("GET", "HEAD"),
-    **_MANAGE,
+    **MANAGE,
 )
 def collaboration_page(project: Project, request: Request) -> dict[str, Any]:
     return collaboration_context(request, project)
 
 
 @view_config(
-    route_name="manage.project.collaboration.add",
-    renderer=_TEMPLATE,
-    **CHANGE,
-)
-def add_collaborator(project: Project, request: Request) -> Any:
-    form = AddCollaboratorForm(request.POST)
-    if not form.validate():
-        return _refuse_add(request, project, 400, form)
-    username = form.username.data.strip()
-    user = request.find_service(UserService).get_user_by_username(username)
-    if user is None or not user.is_active:
-        form.username.errors = [f"There is no active account with the username '{username}'."]
-        return _refuse_add(request, project, 400, form)
-    existing = _role_of(project, user.username)
-    if existing is not None:
-        message = (
-            f"{user.username} is already a {existing.role_name} of {project.name}; "
-            "change their role below instead."
-        )
-        form.username.errors = [message]
-        return _refuse_add(request, project, 409, form)
-    role_name = RoleName(form.role_name.data)
-    project.roles.append(Role(user=user, role_name=role_name))
-    request.db.flush()
-    record_change(
-        request,
-        project,
-        tag="project:role:add",
-        journal=f"add {role_name} {user.username}",
-        email="collaborator-added",
-        also_email=[user],
-        target_user=user.username,
-        role_name=str(role_name),
-    )
-    return _back(request, project, f"{user.username} was added as {role_name} of {project.name}.")
-
-
-@view_config(
     route_name="manage.project.collaboration.change",
-    renderer=_TEMPLATE,
-    **CHANGE,
+    renderer=TEMPLATE,
+    request_method="POST",
+    decorator=changes_project,
+    **MANAGE,
 )
 def change_role(project: Project, request: Request) -> Any:
     form = ChangeRoleForm(request.POST)
     if not form.validate():
-        return _refuse(request, project, 400, form.first_error or "Check the form.")
+        return refuse(request, project, 400, form.first_error or "Check the form.")
     role = _role_of(project, form.username.data)
     if role is None:
         message = f"'{form.username.data}' is not a collaborator of {project.name}."
-        return _refuse(request, project, 404, message)
+        return refuse(request, project, 404, message)
     new_role = RoleName(form.role_name.data)
     if role.role_name == new_role:
-        return _refuse(request, project, 409, f"{role.user.username} is already a {new_role}.")
+        return refuse(request, project, 409, f"{role.user.username} is already a {new_role}.")
     if _is_last_owner(request, project, role):
         message = (
             f"{role.user.username} is the only owner of {project.name}: make someone else an "
             "owner first."
         )
-        return _refuse(request, project, 400, message)
+        return refuse(request, project, 400, message)
+    user = role.user
+    unconfirmed = _unconfirmed(
+        request,
+        project,
+        form.confirm_username.data,
+        user.username,
+        title=f"Change the role of {user.username}",
+        question=(
+            f"Make {user.username} a {new_role} of {project.name} instead of a "
+            f"{role.role_name}? They and the project's owners are told by email."
+        ),
+        route="manage.project.collaboration.change",
+        hidden={"username": user.username, "role_name": str(new_role)},
+        field="confirm_username",
+        button="Change role",
+    )
+    if unconfirmed is not None:
+        return unconfirmed
+    limited = throttle.refusal(request)
+    if limited is not None:
+        return refuse(request, project, 429, str(limited))
     old_role = role.role_name
     role.role_name = new_role
     request.db.flush()
-    record_change(
+    record_collaboration_change(
         request,
         project,
+        user,
         tag="project:role:change",
-        journal=f"change {old_role} {role.user.username} to {new_role}",
+        journal=f"change {old_role} {user.username} to {new_role}",
         email="role-changed",
-        also_email=[role.user],
-        target_user=role.user.username,
         role_name=str(new_role),
         old_role_name=str(old_role),
     )
-    if role.user.id == request.user.id:
+    if user.id == request.user.id:
         # The actor gave up ownership and can no longer manage the project.
         request.session.flash(f"You are now a {new_role} of {project.name}.", queue="success")
         return HTTPSeeOther(request.route_path("manage.projects"))
-    return _back(request, project, f"{role.user.username} is now a {new_role} of {project.name}.")
+    return back(request, project, f"{user.username} is now a {new_role} of {project.name}.")
 
 
 @view_config(
     route_name="manage.project.collaboration.remove",
-    renderer=_TEMPLATE,
-    **CHANGE,
+    renderer=TEMPLATE,
+    request_method="POST",
+    decorator=changes_project,
+    **MANAGE,
 )
 def remove_collaborator(project: Project, request: Request) -> Any:
     form = RemoveCollaboratorForm(request.POST)
     if not form.validate():
-        return _refuse(request, project, 400, form.first_error or "Check the form.")
+        return refuse(request, project, 400, form.first_error or "Check the form.")
     role = _role_of(project, form.username.data)
     if role is None:
         message = f"'{form.username.data}' is not a collaborator of {project.name}."
-        return _refuse(request, project, 404, message)
-    if _is_last_owner(request, project, role):
-        message = (
-            f"{role.user.username} is the only owner of {project.name} and cannot be removed "
-            "(or leave): make someone else an owner first, or delete the project."
-        )
-        return _refuse(request, project, 400, message)
+        return refuse(request, project, 404, message)
     user, role_name = role.user, role.role_name
-    project.roles.remove(role)
-    request.db.flush()
-    record_change(
+    if user.id == request.user.id:
+        return refuse(request, project, 400, "To remove yourself, use “Leave project”.")
+    unconfirmed = _unconfirmed(
         request,
         project,
-        tag="project:role:remove",
-        journal=f"remove {role_name} {user.username}",
-        email="collaborator-removed",
-        also_email=[user],
-        target_user=user.username,
-        role_name=str(role_name),
+        form.confirm_username.data,
+        user.username,
+        title=f"Remove {user.username}",
+        question=(
+            f"Remove {user.username} ({role_name}) from {project.name}? They lose access at "
+            "once; they and the project's owners are told by email."
+        ),
+        route="manage.project.collaboration.remove",
+        hidden={"username": user.username},
+        field="confirm_username",
+        button="Remove",
     )
-    if user.id == request.user.id:
-        request.session.flash(f"You left {project.name}.", queue="success")
-        return HTTPSeeOther(request.route_path("manage.projects"))
-    return _back(request, project, f"{user.username} was removed from {project.name}.")
+    if unconfirmed is not None:
+        return unconfirmed
+    if _is_last_owner(request, project, role):
+        message = (
+            f"{user.username} is the only owner of {project.name} and cannot be removed: make "
+            "someone else an owner first, or delete the project."
+        )
+        return refuse(request, project, 400, message)
+    limited = throttle.refusal(request)
+    if limited is not None:
+        return refuse(request, project, 429, str(limited))
+    _drop_role(request, project, role, tag="project:role:remove", email="collaborator-removed")
+    return back(request, project, f"{user.username} was removed from {project.name}.")
+
+
+@view_config(
+    route_name="manage.project.collaboration.leave",
+    context=Project,
+    # Any collaborator (owners and maintainers have PROJECTS_READ), through the website only.
+    permission=Permissions.PROJECTS_READ,
+    request_method="POST",
+    decorator=changes_project,
+)
+def leave_project(project: Project, request: Request) -> Response:
+    user = request.user
+    role = _role_of(project, user.username)
+    if role is None:  # the permission came from a role that another request just removed
+        raise HTTPNotFound(f"You are not a collaborator of {project.name}.")
+    if _is_last_owner(request, project, role):
+        return _confirm_page(
+            request,
+            project,
+            status=400,
+            title=f"Leave {project.name}",
+            refusal=(
+                f"You are the only owner of {project.name} and cannot leave it: make someone "
+                "else an owner first (invite them, then change their role), or delete the "
+                "project."
+            ),
+        )
+    unconfirmed = _unconfirmed(
+        request,
+        project,
+        LeaveProjectForm(request.POST).confirm_project_name.data,
+        project.name,
+        title=f"Leave {project.name}",
+        question=(
+            f"Stop being a {role.role_name} of {project.name}? You lose access at once and "
+            "only an owner's new invitation can bring you back. The owners are told by email."
+        ),
+        route="manage.project.collaboration.leave",
+        field="confirm_project_name",
+        button="Leave project",
+    )
+    if unconfirmed is not None:
+        return unconfirmed
+    limited = throttle.refusal(request)
+    if limited is not None:
+        return _confirm_page(
+            request, project, status=429, title=f"Leave {project.name}", refusal=str(limited)
+        )
+    _drop_role(request, project, role, tag="project:role:leave", email="collaborator-left")
+    request.session.flash(f"You left {project.name}.", queue="success")
+    return HTTPSeeOther(request.route_path("manage.projects"))

@@ -11,6 +11,7 @@ from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import AddEmailForm
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
+from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
 from warehouse_lite.manage.views import account_context
 
@@ -57,6 +58,11 @@ def _add(request: Request) -> Any:
     if form.errors or form.email.errors:
         request.response.status = 400
         return account_context(request, add_email_form=form)
+    limited = throttle.refusal(request, form.email.data)
+    if limited is not None:
+        request.response.status = 429
+        form.email.errors = [str(limited)]
+        return account_context(request, add_email_form=form)
     if not request.registry["ratelimits"].email_add.hit(user.id):
         request.response.status = 429
         form.email.errors = ["Too many emails added recently. Try again later."]
@@ -71,6 +77,9 @@ def _resend(request: Request) -> Any:
     email = _own_email(request)
     if email is None or email.verified:
         return _back(request, "That address cannot be verified again.", "error")
+    limited = throttle.refusal(request, email.email)
+    if limited is not None:
+        return _back(request, str(limited), "error")
     account_emails.send_verification(request, request.user, email)
     return _back(request, f"Verification email for {email.email} resent.")
 

@@ -1,6 +1,9 @@
 """What every project management action does besides its change: the project's row lock
 first, then a project event, a journal entry (which bumps the project's serial) and an email
-to the project's owners."""
+to the project's owners.
+
+Emails to owners other than the actor count toward the actor's email rate limit
+(email/throttle.py): over it, the whole action is refused."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from sqlalchemy import select
 from warehouse_lite.accounts.models import User
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import send_email
-from warehouse_lite.events import record_project_event
+from warehouse_lite.events import record_event, record_project_event
 from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import Project, Role, RoleName
 from warehouse_lite.packaging.project_lock import lock_project
@@ -78,7 +81,7 @@ def record_change(
     project: Project,
     *,
     tag: str,
-    journal: str,
+    journal: str | None,
     email: str,
     version: str | None = None,
     also_email: Iterable[User] = (),
@@ -86,13 +89,15 @@ def record_change(
 ) -> None:
     """Record a change already made to ``project`` by the logged-in user.
 
-    ``details`` go into the event's ``additional`` and into the email's context.
+    ``details`` go into the event's ``additional`` and into the email's context. ``journal``
+    is None for what the public index does not show (invitations).
     """
     actor = request.user
     if version is not None:
         details = {"version": version, **details}
     record_project_event(request, project, tag, submitted_by=actor.username, **details)
-    record_journal(request, project, journal, version=version)
+    if journal is not None:
+        record_journal(request, project, journal, version=version)
     context = {
         "project_name": project.name,
         "project_url": request.route_url("packaging.project", name=project.normalized_name),
@@ -100,3 +105,40 @@ def record_change(
         **details,
     }
     email_owners(request, project_owners(request, project), email, context, also=also_email)
+
+
+def record_collaboration_change(
+    request: Request,
+    project: Project,
+    person: User,
+    *,
+    tag: str,
+    journal: str | None,
+    email: str,
+    role_name: str,
+    email_person: bool = True,
+    **details: Any,
+) -> None:
+    """record_change for a change about one person (a collaborator or an invitee): also kept
+    in that person's own security history (``account:`` + the tag after ``project:``), and
+    emailed to them unless ``email_person`` is False."""
+    record_change(
+        request,
+        project,
+        tag=tag,
+        journal=journal,
+        email=email,
+        also_email=[person] if email_person else [],
+        target_user=person.username,
+        role_name=role_name,
+        **details,
+    )
+    record_event(
+        request,
+        person,
+        "account:" + tag.removeprefix("project:"),
+        project_name=project.name,
+        role_name=role_name,
+        submitted_by=request.user.username,
+        **details,
+    )

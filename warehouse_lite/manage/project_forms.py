@@ -34,7 +34,7 @@ class DeleteProjectForm(Form):
     confirm_project_name = StringField("Type the project name to confirm", [_REQUIRED])
 
 
-class AddCollaboratorForm(Form):
+class InviteCollaboratorForm(Form):
     username = StringField(
         "Username", [validators.InputRequired(message="Enter the username of an account.")]
     )
@@ -47,12 +47,31 @@ class AddCollaboratorForm(Form):
     )
 
 
+# Changing a role, removing someone and leaving take two steps: the first POST (without the
+# confirmation field) shows what will happen; the second must carry the typed confirmation.
+_CONFIRM = StringField("Type the username to confirm")
+
+
 class ChangeRoleForm(Form):
     username = HiddenField(
         validators=[validators.InputRequired(message="Say whose role to change.")]
     )
     role_name = SelectField("Role", [_ROLE], choices=ROLE_CHOICES, validate_choice=False)
+    confirm_username = _CONFIRM
 
 
 class RemoveCollaboratorForm(Form):
     username = HiddenField(validators=[validators.InputRequired(message="Say whom to remove.")])
+    confirm_username = _CONFIRM
+
+
+class LeaveProjectForm(Form):
+    confirm_project_name = StringField("Type the project name to confirm")
+
+
+class InvitationForm(Form):
+    """Accept, decline or revoke one invitation."""
+
+    invitation_id = HiddenField(
+        validators=[validators.InputRequired(message="Say which invitation.")]
+    )

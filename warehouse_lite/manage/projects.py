@@ -1,5 +1,5 @@
-"""/manage/projects/ (every project the user has a role on) and a project's settings page,
-where an owner may delete the whole project."""
+"""/manage/projects/ (every project the user has a role on, and the invitations they received)
+and a project's settings page, where an owner may delete the whole project."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from warehouse_lite.authnz import Permissions
+from warehouse_lite.db import utcnow
 from warehouse_lite.events import record_event
 from warehouse_lite.macaroons.views import tokens_for_project
 from warehouse_lite.manage.project_changes import CHANGE, email_owners, project_owners
 from warehouse_lite.manage.project_forms import DeleteProjectForm
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.deletion import delete_project
+from warehouse_lite.packaging.invitations import InvitationService
 from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import Project, Role, RoleName
 
@@ -24,13 +26,8 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
 
-@view_config(
-    route_name="manage.projects",
-    renderer="manage/projects.html",
-    permission=Permissions.ACCOUNT_MANAGE,
-    request_method=("GET", "HEAD"),
-)
-def manage_projects(request: Request) -> dict[str, Any]:
+def projects_context(request: Request, *, error: str | None = None) -> dict[str, Any]:
+    """Every project the user has a role on, and the invitations they received."""
     roles = request.db.scalars(
         select(Role)
         .where(Role.user_id == request.user.id)
@@ -47,7 +44,23 @@ def manage_projects(request: Request) -> dict[str, Any]:
         for role in roles
     ]
     rows.sort(key=lambda row: row["project"].normalized_name)
-    return {"rows": rows}
+    now = utcnow()
+    invitations = request.find_service(InvitationService).for_user(request.user)
+    return {
+        "rows": rows,
+        "invitations": [{"invitation": i, "expired": i.expired(now)} for i in invitations],
+        "error": error,
+    }
+
+
+@view_config(
+    route_name="manage.projects",
+    renderer="manage/projects.html",
+    permission=Permissions.ACCOUNT_MANAGE,
+    request_method=("GET", "HEAD"),
+)
+def manage_projects(request: Request) -> dict[str, Any]:
+    return projects_context(request)
 
 
 def settings_context(

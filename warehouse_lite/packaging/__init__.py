@@ -13,9 +13,14 @@ VIEW_MODULES = ("simple", "json_api", "files")
 
 def includeme(config: Configurator) -> None:
     from warehouse_lite.packaging.cache import PageCache
+    from warehouse_lite.packaging.invitations import (
+        InvitationService,
+        invitation_service_factory,
+    )
     from warehouse_lite.packaging.static_pages import REGISTRY_KEY, StaticPages
 
     config.include("warehouse_lite.packaging.storage")
+    config.register_service_factory(invitation_service_factory, InvitationService)
     if "packaging.page_cache" not in config.registry:
         config.registry["packaging.page_cache"] = PageCache()
     pages_dir = config.registry["settings"].simple_pages_dir

@@ -52,7 +52,7 @@ def latest_release(releases: list[Release]) -> Release:
 def _file_dict(request: Request, file: File, release: Release) -> dict[str, Any]:
     upload_time = file.upload_time.astimezone(datetime.UTC)
     return {
-        "comment_text": "",
+        "comment_text": file.comment_text or "",
         "digests": {
             "blake2b_256": file.blake2_256_digest,
             "md5": file.md5_digest,
@@ -91,7 +91,7 @@ def _info(request: Request, project: Project, release: Release) -> dict[str, Any
         "keywords": release.keywords,
         "license": release.license,
         "license_expression": release.license_expression,
-        "license_files": None,
+        "license_files": list(release.license_files or []) or None,
         "maintainer": release.maintainer,
         "maintainer_email": release.maintainer_email,
         "name": project.name,

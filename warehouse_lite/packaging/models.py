@@ -139,6 +139,9 @@ class Release(UUIDPrimaryKey, Base):
     provides_extra: Mapped[list[str]] = mapped_column(JSON, default=list)
     project_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     dynamic: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # PEP 639 License-File paths (inside the distribution), shown by the JSON API; None for
+    # releases uploaded before it was kept.
+    license_files: Mapped[list[str] | None] = mapped_column(JSON)
     yanked: Mapped[bool] = mapped_column(default=False)
     yanked_reason: Mapped[str] = mapped_column(Text, default="")
     uploader_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -175,6 +178,8 @@ class File(UUIDPrimaryKey, Base):
     # PEP 658: sha256 of the METADATA stored beside a wheel (None for sdists without it).
     metadata_sha256: Mapped[str | None] = mapped_column(String(64))
     uploaded_via: Mapped[str | None] = mapped_column(String(200))
+    # The uploader's note on this file (twine upload --comment), shown by the JSON API.
+    comment_text: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[Release] = relationship(back_populates="files")
 
@@ -202,6 +207,39 @@ class Role(UUIDPrimaryKey, Base):
 
     user: Mapped[User] = relationship()
     project: Mapped[Project] = relationship(back_populates="roles")
+
+
+class RoleInvitation(UUIDPrimaryKey, Base):
+    """An owner's invitation to a user to take a role on a project (packaging/invitations.py).
+
+    Not a role: it gives no access and is shown to nobody but the project's owners and the
+    invitee. Accepting, declining or revoking deletes it; one per user and project.
+    """
+
+    __tablename__ = "role_invitations"
+    __table_args__ = (
+        UniqueConstraint("user_id", "project_id", name="uq_role_invitations_user_project"),
+    )
+
+    role_name: Mapped[RoleName] = mapped_column(Enum(RoleName, native_enum=False, length=20))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created: Mapped[datetime.datetime] = mapped_column(default=utcnow)
+    expires: Mapped[datetime.datetime]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    project: Mapped[Project] = relationship()
+
+    def expired(self, now: datetime.datetime) -> bool:
+        return now >= self.expires
 
 
 class ProjectEvent(UUIDPrimaryKey, Base):

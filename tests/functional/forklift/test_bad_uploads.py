@@ -18,6 +18,7 @@ from tests.common.dists import (
     Dist,
     Meta,
     header_bomb_sdist_bytes,
+    make_old_style_sdist,
     make_sdist,
     make_wheel,
     tar_gz_bytes,
@@ -312,6 +313,21 @@ CASES = [
     ),
     Bad("digest-not-hex", "is not a hexadecimal sha256 digest", overrides={"sha256_digest": "xyz"}),
     Bad("no-file", "The upload has no file", no_file=True),
+    Bad(
+        "attestations-without-trusted-publishing",
+        "Attestations are only supported when using Trusted Publishing",
+        overrides={"attestations": '[{"version": 1}]'},
+    ),
+    Bad(
+        "empty-attestations",
+        "Invalid attestations supplied during upload",
+        overrides={"attestations": ""},
+    ),
+    Bad(
+        "comment-too-long",
+        "The field 'comment' is longer than 2000 characters",
+        overrides={"comment": "c" * 2001},
+    ),
     # --- filenames ---
     Bad(
         "zip-sdist",
@@ -345,9 +361,20 @@ CASES = [
         dist=lambda: make_wheel(filename="sample-2.0-py3-none-any.whl"),
     ),
     Bad(
-        "sdist-name-not-normalized",
-        "the name part must be normalized, 'sample' (PEP 625)",
-        dist=lambda: make_sdist("Sample", "1.0", filename="Sample-1.0.tar.gz"),
+        "sdist-name-not-normalized-when-strict",
+        "it must be normalized, 'sample-1.0.tar.gz' (PEP 625)",
+        dist=lambda: make_old_style_sdist("Sample", "1.0"),
+        settings={"strict_sdist_names": True},
+    ),
+    Bad(
+        "old-style-sdist-of-another-project",
+        "(sample-extra) does not match the project name in the metadata (sample)",
+        dist=lambda: make_old_style_sdist("sample", "1.0", stem="sample-extra-1.0"),
+    ),
+    Bad(
+        "old-style-sdist-of-another-version",
+        "The version in the filename 'sample-1.0-1.tar.gz' (1)",
+        dist=lambda: make_old_style_sdist("sample", "1.0.post2", stem="sample-1.0-1"),
     ),
     Bad(
         "filename-with-directory",
@@ -355,9 +382,30 @@ CASES = [
         dist=lambda: make_sdist(filename="sub/sample-1.0.tar.gz"),
     ),
     Bad(
-        "linux-platform-tag",
+        "linux-platform-tag-when-not-allowed",
         "unsupported platform tag 'linux_x86_64'",
         dist=lambda: make_wheel(tag="cp311-cp311-linux_x86_64"),
+        settings={"allow_linux_wheels": False},
+    ),
+    Bad(
+        "unknown-platform-tag",
+        "has an unsupported platform tag 'evil_os'",
+        dist=lambda: make_wheel(tag="py3-none-evil_os"),
+    ),
+    Bad(
+        "malformed-manylinux-tag",
+        "has an unsupported platform tag 'manylinux_x86_64'",
+        dist=lambda: make_wheel(tag="cp312-cp312-manylinux_x86_64"),
+    ),
+    Bad(
+        "unknown-platform-in-a-compressed-tag-set",
+        "has an unsupported platform tag 'evil_os'",
+        dist=lambda: make_wheel(tag="py3-none-any.evil_os"),
+    ),
+    Bad(
+        "malformed-abi-tag",
+        "has an invalid ABI tag 'no$ne'",
+        dist=lambda: make_wheel(tag="py3-no$ne-any"),
     ),
     Bad(
         "wheel-without-python-tag",

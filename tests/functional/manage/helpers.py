@@ -7,6 +7,7 @@ from sqlalchemy import select
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import login
+from warehouse_lite.events.models import UserEvent
 from warehouse_lite.packaging.models import JournalEntry, ProjectEvent, RoleName
 
 
@@ -22,6 +23,12 @@ def owned_project(app, db, *, username="owner", name="Managed_Project"):
 def event_tags(db, project):
     query = select(ProjectEvent).where(ProjectEvent.project_id == project.id)
     return [(e.tag, e.additional) for e in db.scalars(query.order_by(ProjectEvent.time))]
+
+
+def user_event_tags(db, user, prefix="account:role:"):
+    """Tags of ``user``'s security events about roles and invitations, oldest first."""
+    query = select(UserEvent).where(UserEvent.user_id == user.id, UserEvent.tag.startswith(prefix))
+    return [e.tag for e in db.scalars(query.order_by(UserEvent.time))]
 
 
 def journal(db, name):

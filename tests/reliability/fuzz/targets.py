@@ -88,7 +88,15 @@ def metadata(data: bytes) -> None:
     try:
         form = parse_upload_form(post)
         meta = validate_metadata(form.raw)
-        check_filename(form.filename, form.filetype, form.pyversion, meta)
+        strict = fdp.ConsumeBool()
+        check_filename(
+            form.filename,
+            form.filetype,
+            form.pyversion,
+            meta,
+            strict_sdist_names=strict,
+            allow_linux_wheels=not strict,
+        )
         render_description(form.raw.get("description"), form.raw.get("description_content_type"))
     except UploadError:
         pass

@@ -1,0 +1,102 @@
+"""Two accepts of one invitation at the same time, on PostgreSQL (two connections, really
+concurrent): exactly one role is made; the second accept waits for the first, then finds
+nothing to accept instead of failing on the unique constraint. (SQLite serialises writers
+with BEGIN IMMEDIATE, so the race cannot happen there.)"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from tests.common.db import backend
+from warehouse_lite.accounts.models import User
+from warehouse_lite.db import utcnow
+from warehouse_lite.packaging.invitations import InvitationNotFound, InvitationService
+from warehouse_lite.packaging.models import Project, Role, RoleName
+
+pytestmark = pytest.mark.skipif(
+    backend() != "postgresql", reason="a PostgreSQL race (WAREHOUSE_TEST_DATABASE)"
+)
+
+
+@pytest.fixture
+def invited(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Committed rows (the other connections must see them): an owner, an invitee, a project
+    and a pending invitation; deleted afterwards."""
+    suffix = uuid.uuid4().hex[:8]
+    with Session(engine) as db, db.begin():
+        owner = User(username=f"race-owner-{suffix}", password="x")
+        invitee = User(username=f"race-invitee-{suffix}", password="x")
+        project = Project(name=f"race-{suffix}", normalized_name=f"race-{suffix}")
+        project.roles.append(Role(user=owner, role_name=RoleName.OWNER))
+        db.add_all([owner, invitee, project])
+        db.flush()
+        invitation = InvitationService(db, 3600).invite(
+            project, invitee, RoleName.MAINTAINER, owner, now=utcnow()
+        )
+        ids = {"invitation": invitation.id, "invitee": invitee.id, "project": project.id}
+        users = [owner.id, invitee.id]
+    yield ids
+    with Session(engine) as db, db.begin():
+        db.execute(delete(Project).where(Project.id == ids["project"]))
+        db.execute(delete(User).where(User.id.in_(users)))
+
+
+def _waiting_on_a_lock(engine: Engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        wait = conn.execute(
+            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).scalar()
+    return wait == "Lock"
+
+
+def test_two_concurrent_accepts_make_one_role(engine: Engine, invited: dict[str, Any]) -> None:
+    first = Session(engine)
+    second = Session(engine)
+    outcome: dict[str, Any] = {}
+    second_pid = second.connection().connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+
+    def accept_in_second() -> None:
+        try:
+            user = second.get(User, invited["invitee"])
+            outcome["role"] = InvitationService(second, 3600).accept(invited["invitation"], user)
+            second.commit()
+        except Exception as exc:  # the outcome is what the test checks
+            outcome["error"] = exc
+            second.rollback()
+
+    try:
+        user = first.get(User, invited["invitee"])
+        role = InvitationService(first, 3600).accept(invited["invitation"], user)
+        assert role.role_name == RoleName.MAINTAINER
+        thread = threading.Thread(target=accept_in_second)
+        thread.start()
+        # Do not commit until the second accept is really waiting for the first one's lock.
+        for _ in range(3000):
+            if _waiting_on_a_lock(engine, second_pid) or not thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert thread.is_alive() and _waiting_on_a_lock(engine, second_pid)
+        first.commit()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    finally:
+        first.close()
+        second.close()
+
+    assert "role" not in outcome
+    assert isinstance(outcome["error"], InvitationNotFound), outcome
+    with Session(engine) as db:
+        roles = db.scalar(
+            select(func.count())
+            .select_from(Role)
+            .where(Role.project_id == invited["project"], Role.user_id == invited["invitee"])
+        )
+    assert roles == 1
