@@ -129,6 +129,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from warehouse_lite.canonical import WILDCARD_HOSTS, site_url_for
     from warehouse_lite.config import make_wsgi_app
     from warehouse_lite.db import make_engine
+    from warehouse_lite.packaging.storage_check import sweep_at_start
 
     settings = _settings()
     listening = site_url_for(host, port)
@@ -149,6 +150,7 @@ def serve(host: str, port: int, threads: int) -> None:
             )
     engine = make_engine(settings)
     migrations.upgrade(engine)
+    sweep_at_start(settings)  # left by a server killed in the middle of an upload
     app = make_wsgi_app(settings, **{"db.engine": engine})
     background.start(app.registry["db.sessionmaker"], settings)  # the email outbox's sender
     # The one address to open: the canonical URL; other loopback names redirect to it.
@@ -233,6 +235,49 @@ def simple_pages_clear() -> None:
         raise click.ClickException("SIMPLE_PAGES_DIR is not set: nothing is published")
     StaticPages(settings.simple_pages_dir).clear()
     click.echo(f"cleared {settings.simple_pages_dir}")
+
+
+@main.group("storage")
+def storage() -> None:
+    """The file storage (FILES_DIR)."""
+
+
+@storage.command("check")
+@click.option(
+    "--fix", is_flag=True, help="remove abandoned temporary files (the only thing it fixes)"
+)
+def storage_check(fix: bool) -> None:
+    """Compare the stored files with the database; exit 1 if anything is wrong.
+
+    Lists rows whose object is missing, objects no row refers to, and temporary files of
+    stores that nobody has written to for an hour (left by killed workers).
+    """
+    from sqlalchemy.orm import Session
+
+    from warehouse_lite.packaging.storage_check import ABANDONED_AFTER, check_storage
+    from warehouse_lite.packaging.storage_local import LocalFileStorage
+
+    files = LocalFileStorage(_settings().storage_dir)
+    engine = _engine()
+    with Session(engine) as db:
+        report = check_storage(db, files)
+    engine.dispose()
+    if fix and report.abandoned:
+        removed = files.sweep_temporary_files(ABANDONED_AFTER)
+        click.echo(f"removed {len(removed)} abandoned temporary files")
+        report.abandoned = sorted(set(report.abandoned) - set(removed))
+    sections = (
+        ("rows without their stored file", report.missing),
+        ("stored files without a row", report.unreferenced),
+        ("abandoned temporary files (--fix removes them)", report.abandoned),
+    )
+    for title, paths in sections:
+        click.echo(f"{title}: {len(paths)}")
+        for path in paths:
+            click.echo(f"  {path}")
+    click.echo(f"temporary files being written: {report.in_progress}")
+    if report.has_problems:
+        sys.exit(1)
 
 
 from warehouse_lite.admin.cli import admin as _admin_commands  # noqa: E402

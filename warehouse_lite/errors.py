@@ -50,6 +50,18 @@ def api_error(request: Request, status: int, message: str, *, code: str | None =
     return response
 
 
+def server_fault(
+    request: Request, status: int, message: str, *, retry_after: int | None = None
+) -> Response:
+    """An ``api_error`` for a fault of the server or of a service it needs (5xx): never
+    cached, with Retry-After when trying again in ``retry_after`` seconds may succeed."""
+    response = api_error(request, status, message)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def http_error(status: int, message: str) -> HTTPException:
     """An HTTP exception whose reason phrase is ``message``, for raising from deep code."""
     exc: HTTPException = status_map[status](detail=message)

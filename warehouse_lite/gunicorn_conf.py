@@ -10,7 +10,8 @@ everything else stays as gunicorn logs it.
 
 The published simple pages (SIMPLE_PAGES_DIR) are cleared when the server starts and whenever
 a worker exits: a worker that died between committing a change and withdrawing the pages it
-made stale would otherwise leave them to nginx (packaging/static_pages.py).
+made stale would otherwise leave them to nginx (packaging/static_pages.py). Starting also
+sweeps abandoned temporary upload files from FILES_DIR (packaging/storage_check.py).
 """
 
 from __future__ import annotations
@@ -59,7 +60,12 @@ def clear_published_pages() -> None:
 
 
 def on_starting(server: Any) -> None:
+    from warehouse_lite.packaging.storage_check import sweep_at_start
+    from warehouse_lite.settings import load_settings
+
     clear_published_pages()
+    # Temporary files of uploads whose worker was killed before this start.
+    sweep_at_start(load_settings())
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -5,7 +5,7 @@ HEAD of /simple/ and /simple/<normalized-name>/ without a query string, for Acce
 installers really send. Which published variant answers which Accept header is decided here by
 the application's own negotiation (simple.negotiate), so both paths agree; any other header
 goes to the app. The headers of a published page repeat the app's (Cache-Control, Vary,
-security headers), except X-PyPI-Last-Serial, which only the app knows.
+security headers, X-PyPI-Last-Serial: the number the published directory is named after).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from webob import Request as WebObRequest
 
 from warehouse_lite.headers import security_headers
 from warehouse_lite.packaging import simple
-from warehouse_lite.packaging.static_pages import GZIP_SUFFIX, VARIANTS
+from warehouse_lite.packaging.static_pages import GZIP_SUFFIX, INDEX_KEY, LINKS, VARIANTS
 
 if TYPE_CHECKING:
     from warehouse_lite.settings import Settings
@@ -48,7 +48,7 @@ LOG_FORMAT = (
 NO_PAGE = "-"
 # /simple/ and the canonical (normalized) project URLs: other spellings go to the app, which
 # redirects them.
-SIMPLE_LOCATION = r"^/simple/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?$"
+SIMPLE_LOCATION = r'"^/simple/(?:(?<warehouse_lite_project>[a-z0-9]+(?:-[a-z0-9]+)*)/)?$"'
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,21 @@ def _proxy_directives(indent: str) -> str:
     )
 
 
+def _page_maps() -> str:
+    """$warehouse_lite_page_key: the page key of the matched URL (static_pages.page_key);
+    $warehouse_lite_page_serial: the serial a resolved page directory is named after."""
+    return (
+        "map $warehouse_lite_project $warehouse_lite_page_key {\n"
+        f'    "" {INDEX_KEY};\n'
+        "    default $warehouse_lite_project;\n"
+        "}\n"
+        "map $warehouse_lite_page_dir $warehouse_lite_page_serial {\n"
+        f'    "~/(?<warehouse_lite_serial>[0-9]+)-[0-9a-f]{{16}}$" $warehouse_lite_serial;\n'
+        '    default "";\n'
+        "}\n"
+    )
+
+
 def _published_pages_location(settings: Settings, pages_dir: Path) -> str:
     headers = {
         "Vary": "Accept",
@@ -114,13 +129,29 @@ def _published_pages_location(settings: Settings, pages_dir: Path) -> str:
         f"            {content_type} {filename.rsplit('.', 1)[1]};\n"
         for content_type, filename in VARIANTS.items()
     )
+    link = f"{pages_dir / LINKS}/$warehouse_lite_page_key"
+    page = _quoted(f"{link}/$warehouse_lite_page")
     return (
-        "    # Published simple pages (SIMPLE_PAGES_DIR); a missing page goes to the app.\n"
+        "    # Published simple pages (SIMPLE_PAGES_DIR, see packaging/static_pages.py): the link\n"
+        "    # of the page's key is resolved once, and the page, its gzip twin and the serial\n"
+        "    # header all come from the directory it resolved to. Anything else goes to the app.\n"
         f"    location ~ {SIMPLE_LOCATION} {{\n"
-        f"        root {_quoted(str(pages_dir))};\n"
-        "        try_files $uri$warehouse_lite_page @warehouse_lite;\n"
-        "        # A page withdrawn between try_files' check and the open: ask the app.\n"
-        "        error_page 404 = @warehouse_lite;\n"
+        "        # 418: not published (yet, or any more), or not a request nginx answers;\n"
+        "        # 404: withdrawn between the checks below and the open. The app answers both.\n"
+        "        error_page 404 418 = @warehouse_lite;\n"
+        "        # Only an existing link is resolved (nginx logs a failed realpath as critical).\n"
+        f"        if (!-f {page}) {{\n"
+        "            return 418;\n"
+        "        }\n"
+        "        root $warehouse_lite_page_root;\n"
+        f"        set $warehouse_lite_page_root {_quoted(link)};\n"
+        "        set $warehouse_lite_page_dir $realpath_root;\n"
+        '        if ($warehouse_lite_page_serial = "") {  # withdrawn meanwhile\n'
+        "            return 418;\n"
+        "        }\n"
+        "        # From here on the resolved directory, whatever the link does meanwhile.\n"
+        "        set $warehouse_lite_page_root $warehouse_lite_page_dir;\n"
+        "        try_files /$warehouse_lite_page @warehouse_lite;\n"
         "        # A cached descriptor would keep serving a withdrawn page.\n"
         "        open_file_cache off;\n"
         "        # nginx's validators are mtime (in seconds) and size: a page republished within\n"
@@ -132,6 +163,7 @@ def _published_pages_location(settings: Settings, pages_dir: Path) -> str:
         f"        gzip_static on;  # the {GZIP_SUFFIX} twin written beside each page\n"
         "        gzip_vary on;\n"
         f"{add_headers}"
+        "        add_header X-PyPI-Last-Serial $warehouse_lite_page_serial;\n"
         "    }\n\n"
         "    location @warehouse_lite {\n"
         f"{_proxy_directives('        ')}"
@@ -143,9 +175,10 @@ def server_config(settings: Settings, options: ProxyOptions) -> str:
     """The http-level part: the Accept map, the upstream and the server block."""
     body_limit_mib = settings.max_file_size // (1024 * 1024) + 10  # plus the form fields
     published = _published_pages_location(settings, options.pages_dir) if options.pages_dir else ""
+    maps = _page_map() + (_page_maps() if options.pages_dir else "")
     return (
         "# Generated by `warehouse-lite nginx-config`; regenerate after changing the settings.\n"
-        f"{_page_map()}\n"
+        f"{maps}\n"
         f"{LOG_FORMAT}\n"
         "upstream warehouse_lite {\n"
         f"    server {options.upstream};\n"

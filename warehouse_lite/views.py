@@ -26,7 +26,7 @@ from pyramid.view import (
 
 from warehouse_lite.accounts.security_policy import is_upload_route
 from warehouse_lite.email.throttle import EmailRateLimited
-from warehouse_lite.errors import api_error
+from warehouse_lite.errors import api_error, server_fault
 from warehouse_lite.packaging.pages import recent_releases
 from warehouse_lite.security_policy import auth_failure
 
@@ -180,18 +180,31 @@ def service_unavailable(exc: Exception, request: Request) -> Response:
     # The driver's message only: SQLAlchemy's own text would add the statement's parameters.
     cause = getattr(exc, "orig", None) or exc
     log.error("503 for %s %s: %s: %s", request.method, request.path, type(cause).__name__, cause)
-    response = api_error(
+    return server_fault(
         request,
         503,
         "Service temporarily unavailable: a database or cache server cannot be reached. "
         "Try again in a moment.",
+        retry_after=5,
     )
-    response.headers["Retry-After"] = "5"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+
+def input_output_error(exc: OSError, request: Request) -> Response:
+    """Any other OSError that reaches the top of a request (a file the server could not read
+    or write): a 503 with a message. Left to gunicorn, its sync worker would take it for a
+    broken client connection and drop the connection (the client sees a bare 502)."""
+    log.error("503 for %s %s: I/O error", request.method, request.path, exc_info=exc)
+    return server_fault(
+        request,
+        503,
+        "Service temporarily unavailable: the server could not read or write a file it "
+        "needs. Try again in a moment.",
+        retry_after=30,
+    )
 
 
 def includeme(config: Configurator) -> None:
     config.scan("warehouse_lite.views")
     for error in UNAVAILABLE_ERRORS:
         config.add_exception_view(service_unavailable, context=error)
+    config.add_exception_view(input_output_error, context=OSError)

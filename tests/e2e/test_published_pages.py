@@ -54,15 +54,17 @@ def upload(server: LiveServer, dist: Dist) -> None:
         assert response.status == 200
 
 
-def published(server: LiveServer, name: str) -> set[str]:
+def published(server: LiveServer, name: str | None) -> set[str]:
+    from warehouse_lite.packaging.static_pages import StaticPages
+
     assert server.pages_dir is not None
-    directory = server.pages_dir / "simple" / name
+    directory = StaticPages(server.pages_dir).published_dir(name)
     return set(os.listdir(directory)) if directory.exists() else set()
 
 
 def from_nginx(headers: dict[str, str]) -> bool:
-    # Only the app knows the serial; nginx answers with the file's own Last-Modified.
-    return "X-PyPI-Last-Serial" not in headers and "Last-Modified" in headers
+    # nginx answers with the file's own Last-Modified; the app never sends one.
+    return "Last-Modified" in headers
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +92,39 @@ def test_a_page_is_published_then_served_by_nginx(server: LiveServer) -> None:
     assert status == 200 and from_nginx(again_headers), list(again_headers.items())
     assert again == body
     assert again_headers["Content-Type"] == "application/vnd.pypi.simple.v1+json"
-    for name in ("Cache-Control", "Content-Security-Policy", "X-Content-Type-Options"):
+    for name in (
+        "Cache-Control",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-PyPI-Last-Serial",
+    ):
         assert again_headers[name] == headers[name]
     assert "Accept" in again_headers["Vary"]
 
-    fetch(f"{server.url}/simple/")  # the project list is published too
+    _, app_list_headers, _ = fetch(f"{server.url}/simple/")  # the project list is published too
     status, list_headers, listing = fetch(f"{server.url}/simple/")
     assert status == 200 and from_nginx(list_headers) and b"pages-first" in listing
+    assert list_headers["X-PyPI-Last-Serial"] == app_list_headers["X-PyPI-Last-Serial"]
+
+
+def test_nginx_sends_the_serial_of_the_page_it_serves(server: LiveServer) -> None:
+    """Mirrors compare X-PyPI-Last-Serial: nginx sends it too, from the published page's
+    directory, so it always belongs to the body it comes with."""
+    upload(server, make_wheel("pages-serial", "1.0"))
+    url = f"{server.url}/simple/pages-serial/"
+    serials = []
+    for version in ("2.0", "3.0"):
+        for _ in range(2):  # the app publishes, then nginx answers
+            status, headers, body = fetch(url, Accept=PIP_ACCEPT)
+        assert status == 200 and from_nginx(headers)
+        assert headers["X-PyPI-Last-Serial"] == str(json.loads(body)["meta"]["_last-serial"])
+        serials.append(int(headers["X-PyPI-Last-Serial"]))
+        upload(server, make_wheel("pages-serial", version))
+    assert serials[0] < serials[1]
+    for _ in range(2):
+        status, headers, body = fetch(f"{server.url}/simple/", Accept=PIP_ACCEPT)
+    assert status == 200 and from_nginx(headers)
+    assert headers["X-PyPI-Last-Serial"] == str(json.loads(body)["meta"]["_last-serial"])
 
 
 def test_every_change_shows_at_once(server: LiveServer) -> None:

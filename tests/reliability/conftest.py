@@ -66,10 +66,23 @@ def live(
         dispose_engines()
 
 
+@pytest.fixture(scope="session")
+def live_behind_nginx(
+    pg_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """nginx → gunicorn (4 workers) on the private cluster, publishing simple pages: the
+    production shape of docs/deployment.md, for the races that go through nginx."""
+    work_dir = Path(tmp_path_factory.mktemp("reliability-nginx"))
+    db_url = pg_cluster.create_database()
+    with LiveServer(db_url, work_dir, workers=4, proxy=True).running() as server:
+        yield server
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
-    server = item.funcargs.get("live") if hasattr(item, "funcargs") else None
+    funcargs = item.funcargs if hasattr(item, "funcargs") else {}
+    server = funcargs.get("live") or funcargs.get("live_behind_nginx")
     if report.failed and server is not None:
         report.sections.append(("live server logs", server.logs()))

@@ -9,6 +9,7 @@ import random
 import re
 import signal
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import requests
 from sqlalchemy import select
 
 from tests.common.dists import Dist, make_sdist, make_wheel
-from tests.e2e.servers import LiveServer, wait_for_port
+from tests.e2e.servers import BIN, LiveServer, wait_for_port
 from tests.reliability.live import (
     PASSWORD,
     Account,
@@ -151,6 +152,42 @@ def test_worker_killed_mid_upload(live: LiveServer, figure: Callable[[str], None
         f"without a complete file: {half_done}, "
         f"killed uploads visible in the index: 0, unreferenced objects left: {orphans}, "
         f"temporary files left: {leftovers}, retries succeeded: {len(trials)}"
+    )
+
+
+def test_storage_check_finds_and_sweeps_abandoned_temporary_files(
+    live: LiveServer, figure: Callable[[str], None]
+):
+    """What a killed upload leaves (a temporary file beside its target) is listed by
+    `warehouse-lite storage check` on the live PostgreSQL database and removed by --fix once
+    it is old enough; a recent one (perhaps being written) is left alone."""
+    files_dir = Path(live.env["FILES_DIR"])
+    planted = files_dir / "ab" / "cd" / ("e" * 60) / ".upload-killed.tmp"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_bytes(b"half of an upload")
+    recent = planted.with_name(".upload-recent.tmp")
+    recent.write_bytes(b"being written")
+    hour_ago = time.time() - 3700
+    leftovers = sorted(temporary_objects(files_dir) - {str(recent.relative_to(files_dir))})
+    for path in leftovers:  # the killed uploads' too, if the test above left any
+        os.utime(files_dir / path, (hour_ago, hour_ago))
+
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(BIN / "warehouse-lite"), "storage", "check", *args]
+        return subprocess.run(command, env=live.env, capture_output=True, text=True, timeout=120)
+
+    found = check()
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert f"abandoned temporary files (--fix removes them): {len(leftovers)}" in found.stdout
+    for path in leftovers:
+        assert f"  {path}\n" in found.stdout
+    fixed = check("--fix")
+    assert f"removed {len(leftovers)} abandoned temporary files" in fixed.stdout
+    assert temporary_objects(files_dir) == {str(recent.relative_to(files_dir))}
+    recent.unlink()
+    figure(
+        f"abandoned temporary files listed by storage check: {len(leftovers)}, left after "
+        f"--fix: 0, recent ones removed: 0"
     )
 
 

@@ -99,7 +99,7 @@ def test_nginx_config_follows_the_settings(
     monkeypatch.setenv("SIMPLE_PAGES_DIR", str(tmp_path / "pages"))
     published = runner.invoke(main, ["nginx-config", "--standalone", str(tmp_path / "nginx")])
     assert published.exit_code == 0, published.output
-    assert f'root "{tmp_path / "pages"}";' in published.output
+    assert f'"{tmp_path / "pages" / "links"}/$warehouse_lite_page_key' in published.output
     assert f"pid {tmp_path / 'nginx' / 'nginx.pid'};" in published.output
 
 

@@ -11,9 +11,13 @@ from warehouse_lite import gunicorn_conf
 
 @pytest.mark.parametrize("hook", ["on_starting", "child_exit"])
 def test_hooks_clear_the_published_pages(hook, tmp_path: Path, monkeypatch) -> None:
-    page = tmp_path / "simple" / "demo" / "index.html"
-    page.parent.mkdir(parents=True)
-    page.write_text("possibly stale")
+    from warehouse_lite.packaging.static_pages import StaticPages
+
+    StaticPages(tmp_path).publish(
+        "demo", "text/html", b"possibly stale", serial=1, state=(1,), still_current=lambda: True
+    )
+    page = StaticPages(tmp_path).published_dir("demo") / "index.html"
+    assert page.exists()
     monkeypatch.setenv("WAREHOUSE_ENV", "development")
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SIMPLE_PAGES_DIR", str(tmp_path))

@@ -55,12 +55,15 @@ def test_the_server_block_serves_pages_for_get_and_head_without_a_query(tmp_path
     assert f'"GET {PIP}" index.v1json;' in text
     assert f'"HEAD {PIP}" index.v1json;' in text
     assert "POST" not in text
-    assert f'root "{tmp_path / "pages"}";' in text
+    # The page's link is resolved once; body and serial header come from that directory.
+    assert f'set $warehouse_lite_page_root "{tmp_path / "pages" / "links"}/' in text
+    assert "set $warehouse_lite_page_dir $realpath_root;" in text
+    assert "add_header X-PyPI-Last-Serial $warehouse_lite_page_serial;" in text
     assert 'add_header Cache-Control "max-age=30, public";' in text
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in text
     assert "client_max_body_size 110m;" in text
     # Races and validators: a withdrawn page goes to the app, never a 404 or a stale 304.
-    for directive in ("error_page 404 = @warehouse_lite;", "open_file_cache off;", "etag off;"):
+    for directive in ("error_page 404 418 = @warehouse_lite;", "open_file_cache off;", "etag off;"):
         assert directive in text
     # Email links' tokens are in the query string: the access log leaves it out.
     assert "$request_method $uri $server_protocol" in text and "$http_referer" not in text

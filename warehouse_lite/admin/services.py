@@ -28,6 +28,7 @@ from warehouse_lite.manage.project_changes import email_owners, project_owners
 from warehouse_lite.packaging.deletion import delete_project
 from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import Project
+from warehouse_lite.packaging.project_lock import lock_project
 from warehouse_lite.packaging.search import escape_like
 
 if TYPE_CHECKING:
@@ -319,6 +320,9 @@ def remove_project(request: Request, actor: Actor, project: Project, reason: str
     the project, each owner's security history records the removal, and the owners are
     emailed. Returns a summary (name, releases, files)."""
     reason = clean_reason(reason)
+    # As every change to a project: after the changes in flight, before anything is read.
+    if lock_project(request.db, project) is None:
+        raise AdminError(f"The project {project.name!r} was removed meanwhile.")
     owners = project_owners(request, project)
     summary = {
         "name": project.name,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import defer, joinedload, load_only
 
 from warehouse_lite.events import record_project_event
 from warehouse_lite.forklift.errors import UploadError
+from warehouse_lite.packaging import project_lock
 from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import (
     File,
@@ -37,6 +38,7 @@ from warehouse_lite.packaging.models import (
     Role,
     RoleName,
 )
+from warehouse_lite.packaging.project_lock import for_change
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -53,13 +55,7 @@ def _project_with_roles(db: Session, condition: Any, *, lock: bool) -> Project |
     # The roles (the project's ACL) come in the same statement, joined.
     query = select(Project).options(joinedload(Project.roles)).where(condition)
     if lock:
-        # FOR NO KEY UPDATE OF projects on PostgreSQL: uploads to one project still queue
-        # behind each other, but rows that merely reference the project (a token's project
-        # links being deleted at revocation) do not wait on it, which could deadlock with the
-        # token lock. OF projects: the joined role rows are not locked.
-        query = query.with_for_update(key_share=True, of=Project).execution_options(
-            populate_existing=True
-        )
+        query = for_change(query)  # uploads to one project queue behind each other
     return db.scalars(query).unique().one_or_none()
 
 
@@ -73,7 +69,7 @@ def find_project(db: Session, normalized_name: str, *, lock: bool = False) -> Pr
 def lock_project(db: Session, project: Project) -> Project:
     """Lock ``project``'s row and reload it (and its roles) as committed now; UploadError
     if it was deleted since it was read."""
-    locked = _project_with_roles(db, Project.id == project.id, lock=True)
+    locked = project_lock.lock_project(db, project)
     if locked is None:
         raise UploadError(
             f"The project {project.name!r} was deleted during the upload; try again.", status=409

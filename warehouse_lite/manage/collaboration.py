@@ -20,7 +20,7 @@ from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.db import utcnow
 from warehouse_lite.email import throttle
-from warehouse_lite.manage.project_changes import record_collaboration_change
+from warehouse_lite.manage.project_changes import changes_project, record_collaboration_change
 from warehouse_lite.manage.project_forms import (
     ChangeRoleForm,
     InviteCollaboratorForm,
@@ -91,10 +91,8 @@ def _role_of(project: Project, username: str) -> Role | None:
 def _is_last_owner(request: Request, project: Project, role: Role) -> bool:
     if role.role_name != RoleName.OWNER:
         return False
-    # Lock the project row, then count afresh: two owners demoting each other at the same
-    # time must not leave the project without any owner (on SQLite, BEGIN IMMEDIATE already
-    # serialises writers and FOR UPDATE is not rendered).
-    request.db.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    # Count afresh, under the project's row lock (changes_project took it): two owners
+    # demoting each other at the same time must not leave the project without any owner.
     owners = request.db.scalar(
         select(func.count())
         .select_from(Role)
@@ -187,6 +185,7 @@ def collaboration_page(project: Project, request: Request) -> dict[str, Any]:
     route_name="manage.project.collaboration.change",
     renderer=TEMPLATE,
     request_method="POST",
+    decorator=changes_project,
     **MANAGE,
 )
 @require_recent_auth
@@ -252,6 +251,7 @@ def change_role(project: Project, request: Request) -> Any:
     route_name="manage.project.collaboration.remove",
     renderer=TEMPLATE,
     request_method="POST",
+    decorator=changes_project,
     **MANAGE,
 )
 @require_recent_auth
@@ -302,6 +302,7 @@ def remove_collaborator(project: Project, request: Request) -> Any:
     # Any collaborator (owners and maintainers have PROJECTS_READ), through the website only.
     permission=Permissions.PROJECTS_READ,
     request_method="POST",
+    decorator=changes_project,
 )
 def leave_project(project: Project, request: Request) -> Response:
     user = request.user

@@ -15,7 +15,7 @@ from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import send_email, throttle
 from warehouse_lite.manage.collaboration import MANAGE, TEMPLATE, back, collaboration_context
-from warehouse_lite.manage.project_changes import record_collaboration_change
+from warehouse_lite.manage.project_changes import changes_project, record_collaboration_change
 from warehouse_lite.manage.project_forms import InvitationForm, InviteCollaboratorForm
 from warehouse_lite.manage.projects import projects_context
 from warehouse_lite.packaging.invitations import (
@@ -26,6 +26,7 @@ from warehouse_lite.packaging.invitations import (
     InvitationService,
 )
 from warehouse_lite.packaging.models import Project, RoleName
+from warehouse_lite.packaging.project_lock import lock_project
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -45,6 +46,7 @@ def _refuse_invite(
     route_name="manage.project.collaboration.invite",
     renderer=TEMPLATE,
     request_method="POST",
+    decorator=changes_project,
     **MANAGE,
 )
 @require_recent_auth
@@ -112,6 +114,7 @@ def invite_collaborator(project: Project, request: Request) -> Any:
     route_name="manage.project.collaboration.revoke",
     renderer=TEMPLATE,
     request_method="POST",
+    decorator=changes_project,
     **MANAGE,
 )
 @require_recent_auth
@@ -193,6 +196,8 @@ def accept_invitation(request: Request) -> Any:
     except AlreadyCollaborator as exc:
         return _refuse_invitee(request, 409, str(exc))
     project = role.project
+    # The journal entry's serial is taken under the project's lock, as for every change.
+    lock_project(request.db, project)
     record_collaboration_change(
         request,
         project,

@@ -1,26 +1,51 @@
-"""What every project management action does besides its change: a project event, a journal
-entry (which bumps the project's serial) and an email to the project's owners.
+"""What every project management action does besides its change: the project's row lock
+first, then a project event, a journal entry (which bumps the project's serial) and an email
+to the project's owners.
 
 Emails to owners other than the actor count toward the actor's email rate limit
 (email/throttle.py): over it, the whole action is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
 from warehouse_lite.accounts.models import User
+from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import send_email
 from warehouse_lite.events import record_event, record_project_event
 from warehouse_lite.packaging.journal import record_journal
-from warehouse_lite.packaging.models import Role, RoleName
+from warehouse_lite.packaging.models import Project, Role, RoleName
+from warehouse_lite.packaging.project_lock import lock_project
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
-    from warehouse_lite.packaging.models import Project
+
+def changes_project(view: Callable[[Any, Request], Any]) -> Callable[[Any, Request], Any]:
+    """View decorator (``view_config(decorator=...)``) for actions that change the project
+    they are about: its row is locked before the view reads anything (packaging.project_lock),
+    so concurrent changes to one project run one after the other, each sees the previous one,
+    and their journal serials grow in commit order. Runs after the permission check."""
+
+    def locked_view(context: Any, request: Request) -> Any:
+        if isinstance(context, Project) and lock_project(request.db, context) is None:
+            raise HTTPNotFound(f"The project '{context.name}' was just deleted.")
+        return view(context, request)
+
+    return locked_view
+
+
+# view_config arguments of a project management action (a POST that changes the project).
+CHANGE = {
+    "context": Project,
+    "permission": Permissions.PROJECTS_MANAGE,
+    "request_method": "POST",
+    "decorator": changes_project,
+}
 
 
 def project_owners(request: Request, project: Project) -> list[User]:

@@ -14,7 +14,7 @@ from warehouse_lite.authnz import Permissions
 from warehouse_lite.db import utcnow
 from warehouse_lite.events import record_event
 from warehouse_lite.macaroons.views import tokens_for_project
-from warehouse_lite.manage.project_changes import email_owners, project_owners
+from warehouse_lite.manage.project_changes import CHANGE, email_owners, project_owners
 from warehouse_lite.manage.project_forms import DeleteProjectForm
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.deletion import delete_project
@@ -88,10 +88,8 @@ def project_settings(project: Project, request: Request) -> dict[str, Any]:
 
 @view_config(
     route_name="manage.project.delete",
-    context=Project,
     renderer="manage/project_settings.html",
-    permission=Permissions.PROJECTS_MANAGE,
-    request_method="POST",
+    **CHANGE,
 )
 def delete_project_view(project: Project, request: Request) -> Any:
     form = DeleteProjectForm(request.POST)

@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.manage.project_changes import record_change
+from warehouse_lite.manage.project_changes import CHANGE, record_change
 from warehouse_lite.manage.project_forms import DeleteFileForm, DeleteReleaseForm, YankForm
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.deletion import delete_file, delete_release
@@ -83,8 +83,7 @@ def release_page(project: Project, request: Request) -> dict[str, Any]:
 @view_config(
     route_name="manage.project.release.yank",
     renderer="manage/project_release.html",
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def yank_release(project: Project, request: Request) -> Any:
     release = _release(project, request)
@@ -113,8 +112,7 @@ def yank_release(project: Project, request: Request) -> Any:
 @view_config(
     route_name="manage.project.release.unyank",
     renderer="manage/project_release.html",
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def unyank_release(project: Project, request: Request) -> Any:
     release = _release(project, request)
@@ -138,8 +136,7 @@ def unyank_release(project: Project, request: Request) -> Any:
 @view_config(
     route_name="manage.project.release.delete",
     renderer="manage/project_release.html",
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def delete_release_view(project: Project, request: Request) -> Any:
     release = _release(project, request)
@@ -169,8 +166,7 @@ def delete_release_view(project: Project, request: Request) -> Any:
 @view_config(
     route_name="manage.project.file.delete",
     renderer="manage/project_release.html",
-    request_method="POST",
-    **_MANAGE,
+    **CHANGE,
 )
 def delete_file_view(project: Project, request: Request) -> Any:
     release = _release(project, request)

@@ -144,7 +144,7 @@ def simple_index(request: Request) -> Response:
         return simple_render.index_html(projects, prefix)
 
     page = cached_page(request, index_key(state, content_type, prefix), content_type, render)
-    publish_page(request, None, page, state)
+    publish_page(request, None, page, state, serial)
     return page_response(request, page, serial)
 
 
@@ -191,5 +191,5 @@ def simple_detail(request: Request) -> Response:
 
     key = detail_key(project.id, project.last_serial, content_type, files_prefix)
     page = cached_page(request, key, content_type, render)
-    publish_page(request, normalized, page, (project.id, project.last_serial))
+    publish_page(request, normalized, page, (project.id, project.last_serial), project.last_serial)
     return page_response(request, page, project.last_serial)

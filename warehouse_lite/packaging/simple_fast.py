@@ -146,7 +146,7 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
         serial = state[0]
         page = cache.get(simple.index_key(state, content_type, index_path))
         if page is not None:
-            publish_page(request, None, page, state)
+            publish_page(request, None, page, state, serial)
     else:
         name = name[:-1]
         if canonicalize_name(name) != name:
@@ -158,7 +158,7 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
         files_prefix = request.route_path("packaging.file", path="")
         page = cache.get(simple.detail_key(project_id, serial, content_type, files_prefix))
         if page is not None:
-            publish_page(request, name, page, found)
+            publish_page(request, name, page, found, serial)
     if page is None:
         return None
     return simple.page_response(request, page, serial)

@@ -1,29 +1,46 @@
 """Rendered simple pages published as files, for the reverse proxy to serve without the app.
 
 Installers ask for /simple/<name>/ far more often than anything changes. When SIMPLE_PAGES_DIR
-is set, every page the app renders (or answers from its in-process cache) is also written to
-``<dir>/simple/<name>/index.<variant>`` with a gzip twin, and nginx serves those files directly
-(`warehouse-lite nginx-config` writes the matching configuration). Anything nginx does not find
-goes to the app, which renders it and publishes it again: the files are a cache that may be
-deleted at any time.
+is set, every page the app renders (or answers from its in-process cache) is also written
+there, and nginx serves it directly (`warehouse-lite nginx-config` writes the matching
+configuration). Anything nginx does not find goes to the app, which renders it and publishes
+it again: the files are a cache that may be deleted at any time. Layout, per page key (a
+project's normalized name, or ``_index`` for the project list):
 
-Never stale: a page must not outlive a change to the data it shows. Every change to a project
-goes through ``record_journal``, which calls ``forget`` for the project's pages and the
-project list twice: at once, and again after the transaction commits. A publisher renders from
-its own transaction, renames the file into place, and only then re-reads the committed serial;
-if that moved on, it deletes what it wrote. So whichever of "change committed" and "page
-renamed into place" happens second, the stale file is removed: the committer's after-commit
-unlink runs after the rename, or the publisher's re-check sees the new serial. What is left is
-a process dying between its commit and its after-commit unlink; gunicorn_conf clears the whole
-directory whenever a worker exits and when the server starts.
+    pages/<key>/<serial>-<state>/index.<variant>   (+ a .gz twin) the page as rendered from
+                                                   the data at one state, never rewritten
+    links/<key> -> ../pages/<key>/<serial>-<state>  the published state: all nginx follows
+    locks/                                          page_locks.py
+
+nginx resolves ``links/<key>`` once per request and then reads the page from the directory it
+resolved to, and the X-PyPI-Last-Serial header from that directory's name: the body and the
+header always come from the same state, even while the link moves.
+
+Never staler than an acknowledged change. Every change goes through ``record_journal``, which
+withdraws the project's page and the project list (removes their links) before the commit and
+again after it, before the response is sent. A publisher renders from data read at some state
+and then, holding the key's lock, reads the committed state afresh and places the page and
+moves the link only if that state is still the one it rendered; the withdrawal holds the same
+lock. Take a change that committed and then finished its after-commit withdrawal, and any
+publisher that placed a page: if the publisher held the lock first, the withdrawal removed
+what it placed; if it held the lock after, its re-check read the committed state after the
+commit, so its page (rendered at that same state) shows the change. Either way, once the
+change's response starts, ``links/<key>`` is absent or points at a page that shows the change,
+and no page rendered before the commit can be placed any more. (docs/decisions.md has the
+longer argument.) A process dying between its commit and its after-commit withdrawal is
+covered by gunicorn_conf, which clears the directory whenever a worker exits; ``clear`` waits
+for publishers that are between their re-check and their placing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import logging
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Hashable
@@ -31,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warehouse_lite.packaging.cache import READER_KEY
+from warehouse_lite.packaging.page_locks import PageLocks
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -49,6 +67,32 @@ VARIANTS: dict[str, str] = {
     "application/vnd.pypi.simple.v1+json": "index.v1json",
 }
 GZIP_SUFFIX = ".gz"
+LINKS = "links"
+PAGES = "pages"
+# The key of the project list; normalized project names never start with "_".
+INDEX_KEY = "_index"
+# What a published directory is called: the serial nginx sends, then a digest of the whole
+# state the page was rendered at (the project list's state has more than its serial).
+VERSION_PATTERN = r"[0-9]+-[0-9a-f]{16}"
+_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Before this release, pages lived under simple/; clear() removes them.
+_LEGACY = "simple"
+
+
+def page_key(name: str | None) -> str:
+    """The key of a project's page (``name`` normalized) or, for None, of the project list."""
+    if name is None:
+        return INDEX_KEY
+    if not _KEY.fullmatch(name):
+        raise ValueError(f"not a normalized project name: {name!r}")
+    return name
+
+
+def version_name(serial: int, state: tuple[Hashable, ...]) -> str:
+    """The directory name of a page rendered at ``state``, whose X-PyPI-Last-Serial is
+    ``serial``."""
+    digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
+    return f"{int(serial)}-{digest}"
 
 
 class StaticPages:
@@ -56,56 +100,109 @@ class StaticPages:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.simple_root = root / "simple"
+        self.links = root / LINKS
+        self.pages = root / PAGES
+        self.locks = PageLocks(root / "locks")
 
-    def page_dir(self, name: str | None) -> Path:
-        """Where the pages of project ``name`` (normalized) live; None: the project list."""
-        return self.simple_root if name is None else self.simple_root / name
-
-    def path(self, name: str | None, content_type: str) -> Path:
-        return self.page_dir(name) / VARIANTS[content_type]
+    def published_dir(self, name: str | None) -> Path:
+        """Where nginx finds the published page of ``name`` (None: the project list)."""
+        return self.links / page_key(name)
 
     def is_published(self, name: str | None, content_type: str) -> bool:
-        return self.path(name, content_type).exists()
+        return (self.published_dir(name) / VARIANTS[content_type]).exists()
 
     def publish(
-        self, name: str | None, content_type: str, body: bytes, still_current: Callable[[], bool]
+        self,
+        name: str | None,
+        content_type: str,
+        body: bytes,
+        *,
+        serial: int,
+        state: tuple[Hashable, ...],
+        still_current: Callable[[], bool],
     ) -> bool:
-        """Write a page (and its gzip twin), then keep it only if ``still_current()``.
+        """Publish ``body``, rendered from the data at ``state``, if ``still_current()``.
 
-        ``still_current`` must read the committed serial afresh (not from the caller's
-        transaction). Returns whether the page stayed published.
+        ``still_current`` must read the committed state afresh (not from the caller's
+        transaction) and say whether it is still ``state``; it is called holding the key's
+        lock. Returns whether the page is published.
         """
-        target = self.path(name, content_type)
-        if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            for directory in {self.simple_root, target.parent}:
-                # Whatever the umask: nginx (another user) must read them; pages are public.
-                os.chmod(directory, 0o755)  # noqa: S103
-        # The gzip twin first: nginx looks for the plain file, then serves the twin if any.
+        key = page_key(name)
+        variant = VARIANTS[content_type]
         compressed = gzip.compress(body, compresslevel=6, mtime=0)
-        _replace(target.with_name(target.name + GZIP_SUFFIX), compressed)
-        _replace(target, body)
-        if still_current():
-            return True
-        self.forget(name)
-        return False
+        version = version_name(serial, state)
+        with self.locks.publishing(key):
+            if not still_current():
+                return False
+            directory = self.pages / key / version
+            _make_dirs(directory, self.root)
+            # The gzip twin first: nginx checks the plain file, then serves the twin if any.
+            _replace(directory / (variant + GZIP_SUFFIX), compressed)
+            _replace(directory / variant, body)
+            self._point(key, version)
+            for other in (self.pages / key).iterdir():
+                if other.name != version:  # older states: nothing links to them any more
+                    shutil.rmtree(other, ignore_errors=True)
+        return True
+
+    def _point(self, key: str, version: str) -> None:
+        link = self.links / key
+        target = os.path.join("..", PAGES, key, version)
+        with contextlib.suppress(OSError):
+            if os.readlink(link) == target:
+                return
+        _make_dirs(self.links, self.root)
+        temporary = self.links / f".tmp-{key}-{secrets.token_hex(8)}"
+        os.symlink(target, temporary)
+        try:
+            os.replace(temporary, link)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     def forget(self, name: str | None) -> None:
-        """Delete every published variant of ``name``'s page (None: the project list)."""
-        directory = self.page_dir(name)
-        for filename in VARIANTS.values():
-            for suffix in ("", GZIP_SUFFIX):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(directory / (filename + suffix))
+        """Withdraw the published page of ``name`` (None: the project list), every variant.
+
+        Raises OSError if the page may still be published."""
+        key = page_key(name)
+        with self.locks.key(key):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.links / key)
+            shutil.rmtree(self.pages / key, ignore_errors=True)
 
     def clear(self) -> None:
         """Delete every published page (after a restore, a crash, a restart)."""
-        shutil.rmtree(self.simple_root, ignore_errors=True)
+        try:
+            with self.locks.everything():
+                self._remove_everything()
+        except OSError:
+            # No lock files (they cannot be created on a full disk, say): then no publisher
+            # can take them either, so nothing can be placed meanwhile.
+            log.warning("clearing %s without its lock", self.root, exc_info=True)
+            self._remove_everything()
+
+    def _remove_everything(self) -> None:
+        for directory in (LINKS, PAGES, _LEGACY):
+            shutil.rmtree(self.root / directory, ignore_errors=True)
+
+
+def _make_dirs(directory: Path, root: Path) -> None:
+    """``directory`` and its parents up to ``root``, readable by nginx (another user) whatever
+    the umask."""
+    missing = []
+    parent = directory
+    while parent != root and not parent.is_dir():
+        missing.append(parent)
+        parent = parent.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        with contextlib.suppress(FileNotFoundError):  # a concurrent withdrawal removed it
+            os.chmod(created, 0o755)  # noqa: S103  (pages are public)
 
 
 def _replace(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically: readers see the old file or the whole new one.
+    """Write ``data`` to ``target`` atomically: readers see no file or the whole new one.
 
     No fsync: after a crash the directory is cleared anyway (see the module docstring).
     """
@@ -128,10 +225,10 @@ def static_pages(request: Request) -> StaticPages | None:
 
 
 def forget_project_pages(request: Request, normalized_name: str) -> None:
-    """Unpublish a project's page and the project list now and after the commit.
+    """Withdraw a project's page and the project list now and after the commit.
 
-    Called by record_journal for every change; see the module docstring for why twice. A
-    request that journals several changes to one project (an upload creating it) does it once.
+    Called by record_journal for every change; see the module docstring for why. A request
+    that journals several changes to one project (an upload creating it) does it once.
     """
     pages = static_pages(request)
     withdrawn: set[str] = request.__dict__.setdefault("_withdrawn_simple_pages", set())
@@ -149,7 +246,10 @@ def forget_project_pages(request: Request, normalized_name: str) -> None:
         except OSError:
             # Too late to refuse the change: withdraw everything rather than leave it stale.
             log.exception("could not unpublish the simple page of %s", normalized_name)
-            pages.clear()
+            try:
+                pages.clear()
+            except OSError:
+                log.critical("published simple pages may be stale: clear %s", pages.root)
 
     # Before the commit a failure aborts the change: better refused than served stale.
     forget()
@@ -157,14 +257,19 @@ def forget_project_pages(request: Request, normalized_name: str) -> None:
 
 
 def publish_page(
-    request: Request, name: str | None, page: CachedPage, rendered_at: tuple[Hashable, ...]
+    request: Request,
+    name: str | None,
+    page: CachedPage,
+    rendered_at: tuple[Hashable, ...],
+    serial: int,
 ) -> None:
     """Publish a page the app rendered or found in its cache, unless it is already published.
 
     ``rendered_at`` is what the serial reader returned for the data the page shows: (project
-    id, last serial) for a project, (newest journal id, project count) for the list. Without
-    a serial reader (SQLite) nothing is published. Failures are logged: the app's own answer
-    does not depend on the files.
+    id, last serial) for a project, simple.index_state for the list; ``serial`` is the page's
+    X-PyPI-Last-Serial. Without a serial reader (SQLite) nothing is published. Failures are
+    logged: the app's own answer does not depend on the files, and a page is only ever linked
+    once both of its files are complete.
     """
     pages = static_pages(request)
     reader = request.registry.get(READER_KEY)
@@ -178,9 +283,13 @@ def publish_page(
             now = reader.index_serial() if name is None else reader.project(name)
             return bool(now == rendered_at)
 
-        pages.publish(name, page.content_type, page.body, still_current)
+        pages.publish(
+            name,
+            page.content_type,
+            page.body,
+            serial=serial,
+            state=rendered_at,
+            still_current=still_current,
+        )
     except Exception:
         log.warning("could not publish the simple page of %s", name or "/simple/", exc_info=True)
-        # Whatever got written cannot be trusted to be current.
-        with contextlib.suppress(OSError):
-            pages.forget(name)

@@ -11,6 +11,8 @@ The PEP 658 metadata of a wheel lives beside it at ``<path>.metadata``.
 
 from __future__ import annotations
 
+import errno
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -22,9 +24,30 @@ if TYPE_CHECKING:
 
     from pyramid.config import Configurator
     from pyramid.request import Request
+    from pyramid.response import Response
     from transaction import TransactionManager
 
+log = logging.getLogger(__name__)
+
 METADATA_SUFFIX = ".metadata"
+# Errors that mean "no room": the answer is 507 Insufficient Storage rather than 503.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StorageUnavailable(Exception):
+    """The file storage failed (full, over quota, permissions, I/O error): the server's fault,
+    not the client's. Raised instead of the OSError, which gunicorn's sync worker would take
+    for a broken client connection and answer by dropping it. The request's transaction
+    rolls back, so nothing of an upload is kept."""
+
+    def __init__(self, action: str, cause: OSError) -> None:
+        super().__init__(f"could not {action}: {cause}")
+        self.action = action
+        self.cause = cause
+
+    @property
+    def full(self) -> bool:
+        return self.cause.errno in FULL_ERRNOS
 
 
 def file_path(blake2_256_digest: str, filename: str) -> str:
@@ -161,7 +184,10 @@ class TransactionalStorage:
 
     def store_many(self, items: Sequence[tuple[str, BinaryIO]]) -> list[Any]:
         manager = self._data_manager()
-        receipts = list(self.backend.store_many(items))
+        try:
+            receipts = list(self.backend.store_many(items))
+        except OSError as exc:
+            raise StorageUnavailable("store " + ", ".join(path for path, _ in items), exc) from exc
         manager.receipts.extend(receipts)
         return receipts
 
@@ -169,7 +195,12 @@ class TransactionalStorage:
         self.backend.discard(receipt)
 
     def open(self, path: str) -> BinaryIO:
-        return self.backend.open(path)
+        try:
+            return self.backend.open(path)
+        except FileNotFoundError:
+            raise  # no object: the caller decides (a 404)
+        except OSError as exc:
+            raise StorageUnavailable(f"read {path}", exc) from exc
 
     def exists(self, path: str) -> bool:
         return bool(self.backend.exists(path))
@@ -185,6 +216,28 @@ def _storage_factory(context: Any, request: Request) -> TransactionalStorage:
     return TransactionalStorage(request.registry["packaging.storage"], request.tm)
 
 
+def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
+    """507 when the storage is full (or over quota), else 503 with Retry-After; a message
+    either way (in the reason phrase and the body, as every API error)."""
+    from warehouse_lite.errors import server_fault
+
+    log.error("file storage: %s (%s %s)", exc, request.method, request.path)
+    reading = exc.action.startswith("read")
+    what = "serve this file" if reading else "store files"
+    if exc.full:
+        message = (
+            f"The index cannot {what} right now: its storage is full. Nothing was uploaded; "
+            "try again later, or tell the index's administrators."
+        )
+        return server_fault(request, 507, message)
+    outcome = "" if reading else " Nothing was uploaded."
+    message = (
+        f"The index cannot {what} right now (a storage error on the server).{outcome} "
+        "Try again in a moment."
+    )
+    return server_fault(request, 503, message, retry_after=30)
+
+
 def includeme(config: Configurator) -> None:
     """Create the configured backend (tests may replace registry["packaging.storage"])."""
     from warehouse_lite.packaging.storage_local import LocalFileStorage
@@ -193,3 +246,4 @@ def includeme(config: Configurator) -> None:
     if "packaging.storage" not in config.registry:
         config.registry["packaging.storage"] = LocalFileStorage(settings.storage_dir)
     config.register_service_factory(_storage_factory, IFileStorage)
+    config.add_exception_view(storage_unavailable, context=StorageUnavailable)

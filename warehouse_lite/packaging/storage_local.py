@@ -6,7 +6,8 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -14,6 +15,10 @@ from typing import BinaryIO
 from zope.interface import implementer
 
 from warehouse_lite.packaging.storage import IFileStorage
+
+# store() writes to <directory>/.upload-XXXX.tmp, then renames it into place.
+TEMPORARY_PREFIX = ".upload-"
+TEMPORARY_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,11 @@ class LocalFileStorage:
         return receipts
 
     def _place(self, target: Path, source: BinaryIO) -> LocalReceipt:
-        fd, tmp_name = self._temporary_file(target.parent)
+        try:
+            fd, tmp_name = self._temporary_file(target.parent)
+        except BaseException:
+            self._prune(target.parent)  # e.g. a full disk: no empty digest directories left
+            raise
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
@@ -82,6 +91,7 @@ class LocalFileStorage:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
+            self._prune(target.parent)
             raise
         stat = target.stat()
         return LocalReceipt(target, stat.st_dev, stat.st_ino)
@@ -93,7 +103,9 @@ class LocalFileStorage:
         for attempt in range(5):
             directory.mkdir(parents=True, exist_ok=True)
             try:
-                return tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
+                return tempfile.mkstemp(
+                    dir=directory, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX
+                )
             except FileNotFoundError:
                 if attempt == 4:
                     raise
@@ -112,10 +124,13 @@ class LocalFileStorage:
             self._prune(receipt.path.parent)
 
     def _prune(self, directory: Path) -> None:
-        # Remove the now-empty digest directories, never the base directory itself.
+        # Remove the now-empty digest directories, never the base directory itself. One that
+        # is missing (a mkdir that failed half-way, or a concurrent prune) is skipped.
         while directory != self.base_dir and self.base_dir in directory.parents:
             try:
                 directory.rmdir()
+            except FileNotFoundError:
+                pass
             except OSError:
                 return
             directory = directory.parent
@@ -134,3 +149,40 @@ class LocalFileStorage:
 
     def local_path(self, path: str) -> Path | None:
         return self._full(path)
+
+    def _walk(self) -> Iterator[tuple[Path, bool]]:
+        """(path, is temporary) of every file under the base directory."""
+        for directory, _, names in os.walk(self.base_dir):
+            for name in names:
+                temporary = name.startswith(TEMPORARY_PREFIX) and name.endswith(TEMPORARY_SUFFIX)
+                yield Path(directory, name), temporary
+
+    def objects(self) -> Iterator[str]:
+        """The storage path of every stored object (temporary files left out)."""
+        for path, temporary in self._walk():
+            if not temporary:
+                yield path.relative_to(self.base_dir).as_posix()
+
+    def temporary_files(self) -> Iterator[tuple[str, float]]:
+        """(path, seconds since last written) of every temporary file: stores in progress,
+        or left by a process killed in the middle of one."""
+        now = time.time()
+        for path, temporary in self._walk():
+            if temporary:
+                with contextlib.suppress(FileNotFoundError):  # renamed into place meanwhile
+                    age = now - path.stat().st_mtime
+                    yield path.relative_to(self.base_dir).as_posix(), age
+
+    def sweep_temporary_files(self, older_than: float) -> list[str]:
+        """Remove the temporary files not written to for ``older_than`` seconds, and the
+        digest directories they leave empty. Younger ones may be stores in progress (in
+        another worker, or on another host sharing the directory) and stay."""
+        removed = []
+        for path, age in list(self.temporary_files()):
+            if age >= older_than:
+                full = self.base_dir / path
+                with contextlib.suppress(FileNotFoundError):
+                    full.unlink()
+                    removed.append(path)
+                self._prune(full.parent)
+        return removed

@@ -40,24 +40,24 @@ def test_each_variant_served_is_published_with_a_gzip_twin(app, sample, pages):
     html_page = app.get("/simple/sample/", headers={"Accept": "text/html"})
     app.get("/simple/")
 
-    directory = pages.page_dir("sample")
+    directory = pages.published_dir("sample")
     assert files_in(directory) == {"index.v1json", "index.v1json.gz", "index.html", "index.html.gz"}
     assert (directory / "index.v1json").read_bytes() == json_page.body
     assert gzip.decompress((directory / "index.html.gz").read_bytes()) == html_page.body
-    assert {"index.html", "index.html.gz"} <= files_in(pages.page_dir(None))
+    assert {"index.html", "index.html.gz"} <= files_in(pages.published_dir(None))
 
 
 def test_a_change_withdraws_the_project_page_and_the_list(app, sample, pages):
     app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})
     app.get("/simple/")
-    assert files_in(pages.page_dir("sample")) and files_in(pages.page_dir(None))
+    assert files_in(pages.published_dir("sample")) and files_in(pages.published_dir(None))
 
     upload(app, make_sdist("sample", "1.0"), auth=basic_auth("alice"))
 
-    assert files_in(pages.page_dir("sample")) == set()
-    assert files_in(pages.page_dir(None)) == set()
+    assert files_in(pages.published_dir("sample")) == set()
+    assert files_in(pages.published_dir(None)) == set()
     republished = app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})
-    assert b"sample-1.0.tar.gz" in (pages.page_dir("sample") / "index.v1json").read_bytes()
+    assert b"sample-1.0.tar.gz" in (pages.published_dir("sample") / "index.v1json").read_bytes()
     assert b"sample-1.0.tar.gz" in republished.body
 
 
@@ -65,7 +65,7 @@ def test_an_in_process_cache_hit_publishes_a_withdrawn_page_again(app, sample, p
     app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})
     pages.clear()  # as gunicorn does when a worker exits; the worker caches still hold it
     app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})  # answered by simple_fast
-    assert files_in(pages.page_dir("sample")) == {"index.v1json", "index.v1json.gz"}
+    assert files_in(pages.published_dir("sample")) == {"index.v1json", "index.v1json.gz"}
 
 
 def test_a_page_rendered_before_a_change_is_not_left_published(app, sample, pages, fast_reader):
@@ -74,9 +74,9 @@ def test_a_page_rendered_before_a_change_is_not_left_published(app, sample, page
     request = app.app.request_factory.blank("/simple/sample/")
     request.registry = app.app.registry
 
-    publish_page(request, "sample", stale, (project_id, serial - 1))
+    publish_page(request, "sample", stale, (project_id, serial - 1), serial - 1)
 
-    assert files_in(pages.page_dir("sample")) == set()
+    assert files_in(pages.published_dir("sample")) == set()
 
 
 def test_nothing_is_published_without_a_serial_reader(app, sample, pages, wsgi_app):
@@ -84,7 +84,7 @@ def test_nothing_is_published_without_a_serial_reader(app, sample, pages, wsgi_a
 
     wsgi_app.registry[READER_KEY] = None
     app.get("/simple/sample/")
-    assert files_in(pages.page_dir("sample")) == set()
+    assert files_in(pages.published_dir("sample")) == set()
 
 
 def test_a_change_whose_pages_cannot_be_withdrawn_is_refused(app, sample, pages, monkeypatch, db):
@@ -96,8 +96,11 @@ def test_a_change_whose_pages_cannot_be_withdrawn_is_refused(app, sample, pages,
         raise PermissionError("read-only file system")
 
     monkeypatch.setattr(pages, "forget", refuse)
-    with pytest.raises(PermissionError):  # a server fault: the request fails, nothing commits
-        upload(app, make_sdist("sample", "1.0"), auth=basic_auth("alice"))
+    # A server fault: the request fails with a message (not a dropped connection, which is
+    # what gunicorn makes of an OSError), and nothing commits.
+    response = upload(app, make_sdist("sample", "1.0"), auth=basic_auth("alice"), status=503)
+    assert "could not read or write a file" in response.status
+    assert response.headers["Retry-After"] == "30"
     assert db.scalar(select(func.count()).select_from(File)) == 1  # only the wheel
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
+from pathlib import Path
 
 import pytest
 import transaction
@@ -216,3 +218,39 @@ def test_stored_bytes_are_durable_files_not_links_to_the_source(backend, tmp_pat
         receipt = backend.store("ab/cd/x.whl", handle)
     os.unlink(source)
     assert receipt.path.read_bytes() == b"abc"
+
+
+class _FullDisk:
+    """A source whose copy fails as a write to a full disk does."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_failed_store_leaves_no_temporary_file_and_no_empty_directory(backend):
+    backend.store(f"ab/cd/{'e' * 60}/kept.whl", io.BytesIO(b"kept"))
+    with pytest.raises(OSError, match="No space"):
+        backend.store_many(
+            [
+                (f"ab/cd/{'f' * 60}/x.whl", io.BytesIO(b"whole")),
+                (f"ab/cd/{'f' * 60}/x.whl.metadata", _FullDisk()),
+            ]
+        )
+    with pytest.raises(OSError, match="No space"):
+        backend.store(f"12/34/{'5' * 60}/y.whl", _FullDisk())
+    remaining = sorted(str(p.relative_to(backend.base_dir)) for p in backend.base_dir.rglob("*"))
+    assert remaining == ["ab", "ab/cd", f"ab/cd/{'e' * 60}", f"ab/cd/{'e' * 60}/kept.whl"]
+
+
+def test_directories_made_before_a_failed_mkdir_are_removed(backend, monkeypatch):
+    """A full disk can stop ``mkdir -p`` half-way: the levels it made go again."""
+
+    def mkdir_one_level(self: Path, *args: object, **kwargs: object) -> None:
+        os.makedirs(backend.base_dir / "9a", exist_ok=True)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_one_level)
+    with pytest.raises(OSError, match="No space"):
+        backend.store(f"9a/bc/{'d' * 60}/z.whl", io.BytesIO(b"z"))
+    monkeypatch.undo()
+    assert list(backend.base_dir.iterdir()) == []
