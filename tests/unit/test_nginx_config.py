@@ -78,7 +78,9 @@ def test_without_a_pages_directory_everything_goes_to_the_app(tmp_path):
 def test_redirects_and_xml_rpc_go_to_the_app(tmp_path):
     # The app answers these (308s, XML-RPC): no location but "/" (the proxy) may take them.
     text = server_config(load_settings({}), options(tmp_path))
-    regexes = [re.compile(r) for r in re.findall(r"location ~ (\S+) \{", text)]
+    # nginx's PCRE names groups (?<name>...); Python's re spells it (?P<name>...).
+    found = re.findall(r"location ~ (\S+) \{", text)
+    regexes = [re.compile(r.strip('"').replace("(?<", "(?P<")) for r in found]
     assert regexes, "the published pages' location is expected"
     assert all(r.search("/simple/") and r.search("/simple/sample/") for r in regexes)
     for path in ("/simple", "/pypi", "/pypi/", "/pypi/Sample/json/", "/pypi/Sample/1.0/json/"):
