@@ -82,8 +82,10 @@ class CreateMacaroonForm(Form):
         if field.data is None:
             return
         today = datetime.datetime.now(datetime.UTC).date()
-        if field.data <= today:
-            raise ValidationError("The expiry date must be in the future.")
+        # The date is the last day the token works (it expires at the next midnight, UTC), so
+        # today is a valid choice: a token for the rest of the day.
+        if field.data < today:
+            raise ValidationError("The expiry date cannot be in the past.")
         latest = today + datetime.timedelta(days=MAX_EXPIRY_DAYS)
         if field.data > latest:
             raise ValidationError(

@@ -63,6 +63,18 @@ def test_create_prints_only_the_token_and_it_uploads(env: Path, seed: Session) -
     assert raw not in text(mail) and f"{SITE}/manage/account/token/" in text(mail)
 
 
+def test_an_expiry_of_today_is_a_token_for_the_rest_of_the_day(env: Path, seed: Session) -> None:
+    """--expires names the last day the token works, so today is allowed (it was refused)."""
+    user = UserFactory(username=name())
+    seed.commit()
+    result = run("create", user.username, "--description", "today", "--expires", _days(0))
+    assert result.exit_code == 0, result.stderr
+    assert f"expires: {_days(1)} 00:00 UTC" in result.stderr
+    seed.expire_all()
+    verified = MacaroonService(seed).authenticate(result.stdout.strip())
+    assert verified.check(target_for(user, None)) == cv.Success()
+
+
 def test_create_for_projects_with_an_expiry(env: Path, seed: Session) -> None:
     user = UserFactory(username=name())
     alpha = RoleFactory(user=user, project__name=f"{user.username}-alpha").project
@@ -108,8 +120,7 @@ def test_create_for_projects_with_an_expiry(env: Path, seed: Session) -> None:
     [
         (["--project", "no-such-project-anywhere"], "no project named 'no-such-project-anywhere'"),
         (["--project", "{other}"], "cannot upload to '{other}': only its owners and maintainers"),
-        (["--expires", "{yesterday}"], "--expires: The expiry date must be in the future."),
-        (["--expires", "{today}"], "--expires: The expiry date must be in the future."),
+        (["--expires", "{yesterday}"], "--expires: The expiry date cannot be in the past."),
         (["--expires", "{far}"], "--expires: The expiry date can be at most 3650 days"),
         (["--expires", "2030-02-30"], "Invalid value for '--expires'"),
         (["--expires", "next week"], "Invalid value for '--expires'"),
