@@ -257,10 +257,13 @@ def serialize(caveat: Caveat) -> str:
 
 
 def verify_all(caveats: Iterable[Caveat], target: Target) -> Result:
-    """Success when every caveat holds, else a Failure naming every reason (each once)."""
+    """Success when every caveat holds, else a Failure naming every reason (each once: a
+    reason that only repeats the start of a more detailed one, as the project-id caveat's does
+    the project-name caveat's, is left out)."""
     reasons: list[str] = []
     for caveat in caveats:
         result = caveat.verify(target)
         if isinstance(result, Failure) and result.reason not in reasons:
             reasons.append(result.reason)
-    return Failure("; ".join(reasons)) if reasons else Success()
+    distinct = [r for r in reasons if not any(o != r and o.startswith(r) for o in reasons)]
+    return Failure("; ".join(distinct)) if distinct else Success()

@@ -160,3 +160,12 @@ def test_verify_all_reports_every_distinct_failure() -> None:
     assert "expired" in result.reason
     assert cv.verify_all(caveats[3:], project("bar")) == cv.Success()
     assert cv.verify_all([], target()) == cv.Success()
+
+
+def test_a_project_id_failure_does_not_repeat_the_project_name_failure() -> None:
+    """A token scoped by name and by id (as the token page makes them) failing on another
+    project says so once, with the detail (the project names it is scoped to)."""
+    caveats = [cv.ProjectName(("foo",)), cv.ProjectID((PROJECT_ID,))]
+    result = cv.verify_all(caveats, project("bar", pid="00000000-0000-0000-0000-000000000000"))
+    assert isinstance(result, cv.Failure)
+    assert result.reason == "token is not valid for project 'bar' (it is scoped to: foo)"
