@@ -4,22 +4,40 @@ transaction and the session store share one SQLite file, in one process.
 Found by the HTTP fuzzer: a logged-in visitor's home page waited the whole busy timeout and
 failed, because loading the session (a read, on its own connection) began with BEGIN
 IMMEDIATE while the page's own transaction already held SQLite's write lock.
+
+Issue 12: an upload held that lock from its first statement (the token look-up) to its
+commit, through hashing, archive checks and rendering: readers of /simple/ got "database is
+locked" after the busy timeout. An upload now checks everything with autocommit reads and
+takes the lock only to write; the tests below park an upload inside its checks and show that
+readers and a token revocation go through meanwhile.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 import webtest
 from itsdangerous import Signer
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.common.dists import make_wheel
+from tests.common.macaroon_factories import mint_token
+from tests.common.uploads import upload
 from warehouse_lite import migrations
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.config import make_wsgi_app
 from warehouse_lite.db import make_engine
+from warehouse_lite.forklift import archives
+from warehouse_lite.macaroons.models import Macaroon
+from warehouse_lite.macaroons.services import MacaroonService
+from warehouse_lite.packaging.models import File
 from warehouse_lite.settings import load_settings
 
 
@@ -58,4 +76,94 @@ def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str]
     figure(
         f"embedded mode (SQLite, sessions in the database): logged-in pages {len(pages)}/"
         f"{len(pages)} served, none waited on the write lock ({elapsed:.1f} s in all)"
+    )
+
+
+def _embedded(tmp_path: Path) -> tuple[Any, Any, str, Any]:
+    """(engine, browser, token, token id) of an embedded-mode site whose user may upload."""
+    settings = load_settings(
+        {},
+        env="test",
+        var_dir=tmp_path,
+        session_secret="e" * 40,
+        token_secret="m" * 40,
+        site_url="http://localhost",
+        celery_eager=True,
+        mail_backend="outbox",
+    )
+    engine = make_engine(settings)
+    migrations.upgrade(engine)
+    with Session(engine) as db, db.begin():
+        user = UserService(db).create_user(
+            "uploader", "", "uploader password", "u@example.com", verified=True
+        )
+        token, macaroon = mint_token(db, user)
+        token_id = macaroon.id
+    app = make_wsgi_app(settings, **{"db.engine": engine})
+    browser = webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost"})
+    return engine, browser, token, token_id
+
+
+@contextmanager
+def parked_upload(
+    browser: Any, token: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, Any]]:
+    """An upload of sample 2.0 stopped inside its archive check (after the hashing and the
+    rendering) until the block ends; yields the dict where its response lands."""
+    parked, release = threading.Event(), threading.Event()
+    inspect_wheel = archives.inspect_wheel
+
+    def parking(*args: Any) -> Any:
+        parked.set()
+        assert release.wait(120)
+        return inspect_wheel(*args)
+
+    monkeypatch.setattr(archives, "inspect_wheel", parking)
+    result: dict[str, Any] = {}
+    auth = {"Authorization": f"Bearer {token}"}
+    wheel = make_wheel("sample", "2.0")
+    thread = threading.Thread(
+        target=lambda: result.update(response=upload(browser, wheel, auth=auth, status="*"))
+    )
+    thread.start()
+    try:
+        assert parked.wait(120), "the upload never reached its archive check"
+        yield result
+    finally:
+        release.set()
+        thread.join(120)
+        monkeypatch.undo()
+
+
+def test_readers_do_not_wait_for_an_upload_in_its_checks(tmp_path, monkeypatch, figure):
+    engine, browser, token, _ = _embedded(tmp_path)
+    auth = {"Authorization": f"Bearer {token}"}
+    upload(browser, make_wheel("sample", "1.0"), auth=auth)
+    pages = ["/simple/", "/simple/sample/", "/project/sample/", "/pypi/sample/json"]
+    with parked_upload(browser, token, monkeypatch) as parked:
+        for page in pages:
+            # With the lock held, each would wait out SQLite's busy timeout and fail.
+            assert browser.get(page, status="*").status_code == 200, page
+    assert parked["response"].status_code == 200, parked["response"].status
+    assert "sample-2.0-py3-none-any.whl" in browser.get("/simple/sample/").text
+    engine.dispose()
+    figure(
+        f"embedded mode: {len(pages)}/{len(pages)} reads answered while an upload was parked "
+        "in its archive check (none waited for the write lock); the upload then committed"
+    )
+
+
+def test_token_revoked_during_an_uploads_checks(tmp_path, monkeypatch, figure):
+    engine, browser, token, token_id = _embedded(tmp_path)
+    with parked_upload(browser, token, monkeypatch) as parked, Session(engine) as db, db.begin():
+        MacaroonService(db).delete_macaroon(db.get(Macaroon, token_id))
+    response = parked["response"]
+    assert response.status_code == 403, response.status
+    assert "revoked" in response.text
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(File)) == 0
+    engine.dispose()
+    figure(
+        "embedded mode: a token revoked while its upload was in its checks: revocation not "
+        "blocked, upload refused (403) when it went to write, 0 files committed"
     )

@@ -28,7 +28,6 @@ MAX_VALUES = 1024  # values of one repeatable field (classifiers, requires_dist,
 # Form field -> the most characters one value may have. Fields not listed here are not read
 # by the upload as text (the file) or are not limited by this module.
 SINGLE_LINE: dict[str, int] = {
-    ":action": 32,
     "protocol_version": 8,
     "filetype": 16,
     "pyversion": 64,  # the files.python_version column

@@ -102,8 +102,13 @@ def check_classifiers(classifiers: list[str], *, license_expression: str | None)
 
 
 def _check_url(field: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        valid = False
+    if not valid:
         raise UploadError(f"{value!r} is not a valid http(s) URL for {field}.")
 
 
