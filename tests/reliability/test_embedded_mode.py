@@ -25,6 +25,7 @@ import pytest
 import webtest
 from itsdangerous import Signer
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from tests.common.dists import make_wheel
@@ -38,10 +39,11 @@ from warehouse_lite.forklift import archives
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import File
-from warehouse_lite.settings import load_settings
+from warehouse_lite.settings import Settings, load_settings
 
 
-def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str], None]):
+def _embedded_database(tmp_path: Path) -> tuple[Settings, Engine]:
+    """The settings of `make serve` (SQLite and files under ``tmp_path``), migrated."""
     settings = load_settings(
         {},
         env="test",
@@ -54,6 +56,11 @@ def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str]
     )
     engine = make_engine(settings)
     migrations.upgrade(engine)
+    return settings, engine
+
+
+def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str], None]):
+    settings, engine = _embedded_database(tmp_path)
     with Session(engine) as db, db.begin():
         user = UserService(db).create_user("embedded", "", "embedded password", "e@example.com")
         user_id, stamp = str(user.id), user.password_date.isoformat()
@@ -81,18 +88,7 @@ def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str]
 
 def _embedded(tmp_path: Path) -> tuple[Any, Any, str, Any]:
     """(engine, browser, token, token id) of an embedded-mode site whose user may upload."""
-    settings = load_settings(
-        {},
-        env="test",
-        var_dir=tmp_path,
-        session_secret="e" * 40,
-        token_secret="m" * 40,
-        site_url="http://localhost",
-        celery_eager=True,
-        mail_backend="outbox",
-    )
-    engine = make_engine(settings)
-    migrations.upgrade(engine)
+    settings, engine = _embedded_database(tmp_path)
     with Session(engine) as db, db.begin():
         user = UserService(db).create_user(
             "uploader", "", "uploader password", "u@example.com", verified=True
