@@ -168,10 +168,11 @@ class RenderWorkers:
         kind, value = worker.render((text, content_type, cpu_seconds), wall_seconds)
         if kind == "stopped":
             if value == "time":
+                seconds = f"{cpu_seconds} second{'' if cpu_seconds == 1 else 's'}"
                 raise UploadError(
-                    f"The description could not be rendered within {cpu_seconds} seconds of "
-                    "processor time: shorten it or simplify its markup (very long lists, "
-                    "tables and code blocks cost the most)."
+                    f"The description could not be rendered within {seconds} of processor "
+                    "time: shorten it or simplify its markup (very long lists, tables and code "
+                    "blocks cost the most)."
                 )
             raise UploadError(RENDERER_FAILED)
         self._give_back(worker)
