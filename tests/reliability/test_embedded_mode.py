@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from tests.common.dists import make_wheel
 from tests.common.macaroon_factories import mint_token
-from tests.common.uploads import upload
+from tests.common.uploads import basic_auth, upload
 from warehouse_lite import migrations
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.config import make_wsgi_app
@@ -102,7 +102,7 @@ def _embedded(tmp_path: Path) -> tuple[Any, Any, str, Any]:
 
 @contextmanager
 def parked_upload(
-    browser: Any, token: str, monkeypatch: pytest.MonkeyPatch
+    browser: Any, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, Any]]:
     """An upload of sample 2.0 stopped inside its archive check (after the hashing and the
     rendering) until the block ends; yields the dict where its response lands."""
@@ -116,7 +116,6 @@ def parked_upload(
 
     monkeypatch.setattr(archives, "inspect_wheel", parking)
     result: dict[str, Any] = {}
-    auth = {"Authorization": f"Bearer {token}"}
     wheel = make_wheel("sample", "2.0")
     thread = threading.Thread(
         target=lambda: result.update(response=upload(browser, wheel, auth=auth, status="*"))
@@ -136,7 +135,7 @@ def test_readers_do_not_wait_for_an_upload_in_its_checks(tmp_path, monkeypatch, 
     auth = {"Authorization": f"Bearer {token}"}
     upload(browser, make_wheel("sample", "1.0"), auth=auth)
     pages = ["/simple/", "/simple/sample/", "/project/sample/", "/pypi/sample/json"]
-    with parked_upload(browser, token, monkeypatch) as parked:
+    with parked_upload(browser, auth, monkeypatch) as parked:
         for page in pages:
             # With the lock held, each would wait out SQLite's busy timeout and fail.
             assert browser.get(page, status="*").status_code == 200, page
@@ -151,7 +150,8 @@ def test_readers_do_not_wait_for_an_upload_in_its_checks(tmp_path, monkeypatch, 
 
 def test_token_revoked_during_an_uploads_checks(tmp_path, monkeypatch, figure):
     engine, browser, token, token_id = _embedded(tmp_path)
-    with parked_upload(browser, token, monkeypatch) as parked, Session(engine) as db, db.begin():
+    auth = {"Authorization": f"Bearer {token}"}
+    with parked_upload(browser, auth, monkeypatch) as parked, Session(engine) as db, db.begin():
         MacaroonService(db).delete_macaroon(db.get(Macaroon, token_id))
     response = parked["response"]
     assert response.status_code == 403, response.status
@@ -162,4 +162,32 @@ def test_token_revoked_during_an_uploads_checks(tmp_path, monkeypatch, figure):
     figure(
         "embedded mode: a token revoked while its upload was in its checks: revocation not "
         "blocked, upload refused (403) when it went to write, 0 files committed"
+    )
+
+
+def test_password_changed_during_an_uploads_checks(tmp_path, monkeypatch, figure):
+    engine, browser, _, _ = _embedded(tmp_path)
+    checks = []
+    check_password = UserService.check_password
+
+    def counting(self: UserService, user: Any, password: str) -> bool:
+        checks.append(password)
+        return bool(check_password(self, user, password))
+
+    monkeypatch.setattr(UserService, "check_password", counting)
+    auth = basic_auth("uploader", "uploader password")
+    upload(browser, make_wheel("sample", "1.0"), auth=auth)
+    # Read twice (before and under the write lock), the password is checked once (argon2).
+    assert len(checks) == 1
+    with parked_upload(browser, auth, monkeypatch) as parked, Session(engine) as db, db.begin():
+        users = UserService(db)
+        users.update_password(users.get_user_by_username("uploader"), "a new password 1")
+    assert parked["response"].status_code in (401, 403), parked["response"].status
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(File)) == 1
+    engine.dispose()
+    figure(
+        "embedded mode: a password upload checks the password once (argon2) though it reads "
+        "its credentials twice; a password changed during its checks: upload refused, "
+        "nothing committed"
     )
