@@ -100,6 +100,14 @@ def _embedded(tmp_path: Path) -> tuple[Any, Any, str, Any]:
     return engine, browser, token, token_id
 
 
+def _files(engine: Engine) -> int:
+    """How many files committed; the engine is done with after this."""
+    with Session(engine) as db:
+        count = db.scalar(select(func.count()).select_from(File)) or 0
+    engine.dispose()
+    return count
+
+
 @contextmanager
 def parked_upload(
     browser: Any, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
@@ -156,9 +164,7 @@ def test_token_revoked_during_an_uploads_checks(tmp_path, monkeypatch, figure):
     response = parked["response"]
     assert response.status_code == 403, response.status
     assert "revoked" in response.text
-    with Session(engine) as db:
-        assert db.scalar(select(func.count()).select_from(File)) == 0
-    engine.dispose()
+    assert _files(engine) == 0
     figure(
         "embedded mode: a token revoked while its upload was in its checks: revocation not "
         "blocked, upload refused (403) when it went to write, 0 files committed"
@@ -183,9 +189,7 @@ def test_password_changed_during_an_uploads_checks(tmp_path, monkeypatch, figure
         users = UserService(db)
         users.update_password(users.get_user_by_username("uploader"), "a new password 1")
     assert parked["response"].status_code in (401, 403), parked["response"].status
-    with Session(engine) as db:
-        assert db.scalar(select(func.count()).select_from(File)) == 1
-    engine.dispose()
+    assert _files(engine) == 1  # the first upload's
     figure(
         "embedded mode: a password upload checks the password once (argon2) though it reads "
         "its credentials twice; a password changed during its checks: upload refused, "
