@@ -202,7 +202,9 @@ FAMILIES: dict[str, Family] = {
                 text(bounds.MAX_LICENSE_LENGTH, "Permission is granted.\n"),
                 in_form("license", license_expression=None),
             ),
-            Bound("comment", text(4096, "A comment.\n"), in_form("comment")),
+            Bound(
+                "comment", text(bounds.MULTI_LINE["comment"], "A comment.\n"), in_form("comment")
+            ),
             Bound("classifiers", "Topic :: " + "x" * 247, in_form("classifiers"), "classifier"),
             Bound("platform", text(256), in_form("platform")),
             Bound("supported_platform", text(256), in_form("supported_platform")),

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from warehouse_lite.forklift.errors import UploadError
+from warehouse_lite.forklift.form import MAX_COMMENT_LENGTH
 
 MAX_NAME_LENGTH = 200  # the projects.name column
 MAX_VERSION_LENGTH = 100  # the releases.version column
@@ -51,7 +52,7 @@ SINGLE_LINE: dict[str, int] = {
 }
 MULTI_LINE: dict[str, int] = {
     "license": MAX_LICENSE_LENGTH,
-    "comment": 4096,
+    "comment": MAX_COMMENT_LENGTH,  # stored with the file
 }
 # Repeatable fields: the most characters one value may have (and at most MAX_VALUES values).
 REPEATED: dict[str, int] = {

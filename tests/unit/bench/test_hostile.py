@@ -32,7 +32,14 @@ def _check(fields: list[tuple[str, str]]) -> None:
     bounds.check_form_bounds(post, SIZE)
     form = parse_upload_form(post)
     meta = validate_metadata(form.raw)
-    check_filename(form.filename, form.filetype, form.pyversion, meta)
+    check_filename(
+        form.filename,
+        form.filetype,
+        form.pyversion,
+        meta,
+        strict_sdist_names=True,
+        allow_linux_wheels=False,
+    )
     render_in_worker(form.raw.get("description"), form.raw.get("description_content_type"), 10)
     archives.inspect_wheel(form.content, form.filename, len(wheel.content), meta)
 
