@@ -101,6 +101,13 @@ SCALE: list[tuple[str, str, str, str]] = [
         "upload_2000th_ms",
         "ms",
     ),
+    (
+        "upload: plain (median of 5) vs the slowest with every field at its bound or a "
+        "hostile value (bench/hostile.py)",
+        "upload_10th_ms",
+        "upload_hostile_ms",
+        "ms",
+    ),
 ]
 
 

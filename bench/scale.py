@@ -3,7 +3,9 @@
 Two fresh servers, each with its own database:
 - "small" gets 10 small projects, a project with 10 files and one with 2,000 files, all
   uploaded for real (4 at a time). The 6th to 10th uploads of a fresh project and the last 5
-  of the big one are then timed one by one, alternating (median of 5 each).
+  of the big one are then timed one by one, alternating (median of 5 each); then the hostile
+  uploads of bench/hostile.py (every field at its bound, values refused by rule), whose
+  slowest is reported.
 - "large" gets the same 10 small projects, then projects inserted straight into its database
   (bench/seed.py) up to 10,000.
 The read load then alternates, round by round, between the small and large cases (the same
@@ -23,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.clients import RawUploader
+from bench.hostile import hostile_uploads, worst_upload_ms
 from bench.load import ACCEPT, HEADERS, FirstByte, LoadResult, first_byte, load
 from bench.packages import Dist, make_projects, many_versions, normalize, project_names
 from bench.seed import seed_projects
 from bench.servers import USERNAME, Index
+from warehouse_lite.settings import Settings
 
 TIMED = 5  # uploads timed around each mark; the median is reported
 SEQUENTIAL_REQUESTS = 300  # per case and round, for the one-connection timings
@@ -117,6 +121,11 @@ def run_scale(
             f"uploads 6..10 of a fresh project: median {out['upload_10th_ms']:.1f} ms; "
             f"{len(dists) - TIMED + 1}..{len(dists)} of {big}: {out['upload_2000th_ms']:.1f} ms"
         )
+        size = Settings.__dataclass_fields__["max_description_size"].default
+        cases = len(hostile_uploads(size))
+        wheels = [d for d in many_versions("scale-hostile", cases) if d.packagetype != "sdist"]
+        out["upload_hostile_ms"], label = worst_upload_ms(uploader, wheels, size)
+        say(f"{cases} hostile uploads: the slowest {out['upload_hostile_ms']:.0f} ms ({label})")
     finally:
         uploader.close()
 

@@ -85,6 +85,34 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def defer_write_lock(session: Session) -> bool:
+    """Let ``session``'s transaction begin without SQLite's write lock; True if it did.
+
+    Every SQLite transaction takes the write lock at BEGIN (above), and so does a request that
+    only reads: readers queue behind whoever holds it. A request that reads first and then
+    works for a while before it writes (an upload: credentials, then archive checks and
+    rendering) calls this before its first statement: its statements then run in autocommit
+    (each its own snapshot, never waiting for the lock or holding it) until it calls
+    ``take_write_lock``. What it read before may have changed by then; the caller reads again
+    what it relies on.
+
+    False, and nothing changes, on PostgreSQL (reads take no lock there), when the
+    transaction has already begun, or when the session is bound to a connection rather than
+    an engine (the functional tests' outer transaction).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not isinstance(bind, Engine) or session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def take_write_lock(session: Session) -> None:
+    """After ``defer_write_lock``: begin the transaction proper (BEGIN IMMEDIATE, waiting for
+    the lock as any writer does). Its commit or rollback is the request's, as usual."""
+    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _server_may_have_closed(dbapi_connection: Any) -> bool:
     # An idle pooled connection has nothing to read. One the server closed (a restart, a
     # terminated backend, an idle timeout) has its goodbye waiting: an error message, then

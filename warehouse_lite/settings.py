@@ -99,6 +99,11 @@ class Settings:
     strict_sdist_names: bool = field(default=False, metadata=_env("STRICT_SDIST_NAMES"))
     # Accept wheels tagged linux_<arch> (PyPI refuses them; see forklift/tags.py).
     allow_linux_wheels: bool = field(default=True, metadata=_env("ALLOW_LINUX_WHEELS"))
+    # The description (README) of an upload, in bytes of UTF-8; rendering reStructuredText
+    # costs time that grows faster than the text (docs/security.md, upload limits).
+    max_description_size: int = field(default=256 * 1024, metadata=_env("MAX_DESCRIPTION_SIZE"))
+    # Processor time one description may take to render, in seconds (in a worker process).
+    description_render_seconds: int = field(default=10, metadata=_env("DESCRIPTION_RENDER_SECONDS"))
     simple_cache_seconds: int = field(default=60, metadata=_env("SIMPLE_CACHE_SECONDS"))
     # Where rendered /simple/ pages are published for the reverse proxy to serve (see
     # packaging/static_pages.py and `warehouse-lite nginx-config`); unset: not published.
@@ -212,6 +217,10 @@ def _check(settings: Settings) -> None:
             f"REAUTH_MAX_AGE={settings.reauth_max_age} must be at least 60 (seconds): a shorter "
             "window would expire between confirming the password and the page that asked for it"
         )
+    for name in ("max_description_size", "description_render_seconds"):
+        if getattr(settings, name) < 1:
+            env_name = Settings.__dataclass_fields__[name].metadata["env"]
+            raise SettingsError(f"{env_name} must be a positive whole number")
     from limits import parse
 
     for f in dataclasses.fields(Settings):

@@ -61,6 +61,7 @@ class Meta:
     description_content_type: str = "text/markdown"
     requires_python: str | None = ">=3.8"
     requires_dist: list[str] = field(default_factory=list)
+    provides_extra: list[str] = field(default_factory=list)
     classifiers: list[str] = field(default_factory=list)
     project_urls: list[str] = field(default_factory=list)
     author_email: str | None = "Sample Author <author@example.com>"
@@ -81,6 +82,7 @@ class Meta:
             if value is not None:
                 fields.append((key, value))
         fields += [("requires_dist", r) for r in self.requires_dist]
+        fields += [("provides_extra", e) for e in self.provides_extra]
         fields += [("classifiers", c) for c in self.classifiers]
         fields += [("project_urls", u) for u in self.project_urls]
         return fields
@@ -101,6 +103,7 @@ class Meta:
         if self.requires_python:
             lines.append(f"Requires-Python: {self.requires_python}")
         lines += [f"Requires-Dist: {r}" for r in self.requires_dist]
+        lines += [f"Provides-Extra: {e}" for e in self.provides_extra]
         lines += [f"Classifier: {c}" for c in self.classifiers]
         lines += [f"Project-URL: {u}" for u in self.project_urls]
         lines.append(f"Description-Content-Type: {self.description_content_type}")

@@ -52,6 +52,8 @@ def test_typed_values_are_converted(tmp_path: Path) -> None:
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"LOGIN_RATE_LIMIT_USER": "lots"}, "LOGIN_RATE_LIMIT_USER='lots' is not a rate limit"),
         ({"REAUTH_MAX_AGE": "30"}, "REAUTH_MAX_AGE=30 must be at least 60"),
+        ({"MAX_DESCRIPTION_SIZE": "0"}, "MAX_DESCRIPTION_SIZE must be a positive whole number"),
+        ({"DESCRIPTION_RENDER_SECONDS": "-1"}, "DESCRIPTION_RENDER_SECONDS must be a positive"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(

@@ -22,6 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from warehouse_lite.forklift import bounds
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.metadata import ValidatedMetadata
 
@@ -89,6 +90,19 @@ def _specifiers(value: str | None) -> SpecifierSet | None:
     return SpecifierSet(value) if value and value.strip() else None
 
 
+def _within_form_bounds(raw_name: str, value: object) -> bool:
+    """Whether a field of the file's metadata fits the bounds of the form's (bounds.py)."""
+    if isinstance(value, str):
+        return len(value) <= bounds.SINGLE_LINE[raw_name]
+    if not isinstance(value, list):
+        return value is None
+    limit = bounds.REPEATED[raw_name]
+    return len(value) <= bounds.MAX_VALUES and all(
+        len(item) <= limit and item.count("(") <= bounds.MAX_REQUIREMENT_PARENTHESES
+        for item in value
+    )
+
+
 # Fields the index shows from the form that also have to be what the file itself says:
 # (field name, RawMetadata key, how to compare).
 _SHOWN_FIELDS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
@@ -109,7 +123,7 @@ def _compare_shown_fields(
         try:
             if Version(raw.get("metadata_version", "1.0")) < Version("2.2"):
                 return
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number too long for int()
             return
     dynamic = {value.lower() for value in raw.get("dynamic", [])}
     form = meta.release_fields
@@ -117,6 +131,12 @@ def _compare_shown_fields(
         if sdist and field.lower() in dynamic:
             continue
         in_file = raw.get(raw_name)
+        if not _within_form_bounds(raw_name, in_file):
+            # The form's value is bounded, so this one cannot match it: refused unparsed.
+            raise UploadError(
+                f"The {field} in {where} has more or longer values than an upload form may "
+                "have, so it cannot match the form's."
+            )
         try:
             file_value = normalize(in_file)
         except (InvalidRequirement, InvalidSpecifier, ValueError):
@@ -169,7 +189,7 @@ def _dist_info(filename: str, names: list[str], meta: ValidatedMetadata) -> str:
                 and Version(version) == meta.version
             ):
                 found.add(top)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number too long for int()
             continue
     if len(found) > 1:
         raise _invalid(filename, f"it has more than one .dist-info directory ({sorted(found)})")

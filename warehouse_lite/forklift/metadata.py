@@ -2,8 +2,11 @@
 
 `packaging.metadata` checks each field's syntax and that the field exists in the declared
 metadata version. On top of that come PyPI's own rules: no local versions, known trove
-classifiers only, no direct URL dependencies, real http(s) URLs, email-shaped addresses and
-length limits that match our columns.
+classifiers only, no direct URL dependencies, real http(s) URLs and email-shaped addresses.
+
+The form's fields were bounded in length before (bounds.py); the values that reach a parser
+which recurses (requirement markers, content types, address lists) are also checked here for
+what would make it recurse deeply, so that every check is linear in its input.
 """
 
 from __future__ import annotations
@@ -20,16 +23,15 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name, canonicalize_version
 from packaging.version import Version
 
+from warehouse_lite.forklift.bounds import check_content_type_shape, check_requirement_shape
 from warehouse_lite.forklift.errors import UploadError
 
 SPEC_URL = "https://packaging.python.org/specifications/core-metadata/"
-MAX_NAME_LENGTH = 200
-MAX_VERSION_LENGTH = 100
-MAX_SUMMARY_LENGTH = 512
 MAX_URL_LABEL_LENGTH = 32
-MAX_REQUIRES_PYTHON_LENGTH = 200
-MAX_CONTENT_TYPE_LENGTH = 128
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# email.utils.getaddresses recurses once per comment "(" and per group ":"; an address list
+# with more of them than this is refused before it is parsed.
+MAX_ADDRESS_NESTING = 16
+_WHITESPACE = re.compile(r"\s")
 
 
 @dataclass
@@ -62,6 +64,10 @@ def parse_metadata(raw: RawMetadata) -> Metadata:
         raise UploadError("The field 'name' is required.")
     if "version" not in raw:
         raise UploadError("The field 'version' is required.")
+    for requirement in raw.get("requires_dist", []):
+        check_requirement_shape("requires_dist", requirement)
+    if "description_content_type" in raw:
+        check_content_type_shape(raw["description_content_type"])
     try:
         return Metadata.from_raw(raw, validate=True)
     except (ExceptionGroup, InvalidMetadata) as exc:
@@ -96,39 +102,44 @@ def check_classifiers(classifiers: list[str], *, license_expression: str | None)
 
 
 def _check_url(field: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        valid = False
+    if not valid:
         raise UploadError(f"{value!r} is not a valid http(s) URL for {field}.")
 
 
+def is_email_address(address: str) -> bool:
+    """local@domain.tld: one "@", a dot inside the domain, no whitespace (a linear scan)."""
+    local, _, domain = address.partition("@")
+    return (
+        bool(local)
+        and "@" not in domain
+        and "." in domain[1:-1]
+        and _WHITESPACE.search(address) is None
+    )
+
+
 def _check_emails(field: str, value: str) -> None:
+    if value.count("(") + value.count(":") > MAX_ADDRESS_NESTING:
+        raise UploadError(
+            f"{field} has more than {MAX_ADDRESS_NESTING} '(' and ':' characters; write it as "
+            "'Name <address>, ...'."
+        )
     for _, address in email.utils.getaddresses([value]):
-        if not _EMAIL_RE.match(address):
+        if not is_email_address(address):
             raise UploadError(f"{value!r} is not a valid email address list for {field}.")
 
 
 def check_extra_rules(meta: Metadata, raw: RawMetadata) -> None:
     """PyPI's rules beyond the core metadata specification."""
-    if len(raw["name"]) > MAX_NAME_LENGTH:
-        raise UploadError(f"The project name is longer than {MAX_NAME_LENGTH} characters.")
-    if len(raw["version"]) > MAX_VERSION_LENGTH:
-        raise UploadError(f"The version is longer than {MAX_VERSION_LENGTH} characters.")
     if meta.version.local is not None:
         raise UploadError(
             f"Local versions such as {raw['version']!r} cannot be uploaded (PEP 440): "
             "remove the '+...' part."
-        )
-    if meta.summary and len(meta.summary) > MAX_SUMMARY_LENGTH:
-        raise UploadError(f"The summary is longer than {MAX_SUMMARY_LENGTH} characters.")
-    # The column widths of the fields whose syntax does not already bound them.
-    if len(raw.get("requires_python") or "") > MAX_REQUIRES_PYTHON_LENGTH:
-        raise UploadError(
-            f"The field 'requires_python' is longer than {MAX_REQUIRES_PYTHON_LENGTH} characters."
-        )
-    if len(raw.get("description_content_type") or "") > MAX_CONTENT_TYPE_LENGTH:
-        raise UploadError(
-            f"The field 'description_content_type' is longer than {MAX_CONTENT_TYPE_LENGTH} "
-            "characters."
         )
     for req in meta.requires_dist or []:
         if req.url:

@@ -14,16 +14,19 @@ from pyramid.httpexceptions import HTTPForbidden
 from pyramid.response import Response
 
 from warehouse_lite.authnz import Permissions
+from warehouse_lite.db import defer_write_lock, take_write_lock
 from warehouse_lite.forklift import archives, records
-from warehouse_lite.forklift.description import render_description
+from warehouse_lite.forklift.bounds import check_form_bounds
 from warehouse_lite.forklift.digests import FileDigests, check_digests, hash_file
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.filenames import check_filename
 from warehouse_lite.forklift.form import UploadForm, ignored_fields_note, parse_upload_form
 from warehouse_lite.forklift.metadata import ValidatedMetadata, validate_metadata
 from warehouse_lite.forklift.notices import notify_unnormalized_sdist
+from warehouse_lite.forklift.render_worker import render_in_worker
 from warehouse_lite.packaging.contexts import NewProject
 from warehouse_lite.packaging.storage import IFileStorage, file_path, metadata_path
+from warehouse_lite.security_policy import forget_cached_identity
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -111,13 +114,36 @@ def _ok(message: str) -> Response:
     return Response(message + "\n", content_type="text/plain", charset="utf-8")
 
 
-def file_upload(request: Request) -> Response:
-    """Validate and store one distribution file (`:action=file_upload`)."""
+def _check_uploader(request: Request) -> None:
     if request.identity is None:
         # The forbidden view answers 401, or 403 with the reason the credentials failed.
         raise HTTPForbidden()
     check_verified_email(request)
+
+
+def _check_uploader_again(request: Request) -> None:
+    """Under the write lock, read the credentials again: a token revoked (or a password
+    changed, an account disabled) while the upload was checked without the lock must not
+    commit anything after that."""
+    request.db.expunge_all()  # what the first look loaded; nothing was written yet
+    forget_cached_identity(request)
+    request.__dict__.pop("user", None)  # request.user is reified from the first look
+    _check_uploader(request)
+
+
+def file_upload(request: Request) -> Response:
+    """Validate and store one distribution file (`:action=file_upload`).
+
+    Two phases. First everything that costs time is checked (form, metadata, hashes, the
+    description's rendering, the archive) while nothing is locked; then the write phase locks
+    the project and writes. With SQLite, where the write lock is the whole database's, the
+    first phase reads in autocommit (db.defer_write_lock) and the write phase takes the lock
+    and reads the credentials again, so no reader ever waits on an upload's checks.
+    """
     settings: Settings = request.registry["settings"]
+    deferred = defer_write_lock(request.db)
+    _check_uploader(request)
+    check_form_bounds(request.POST, settings.max_description_size)
     form = parse_upload_form(request.POST)
     meta = validate_metadata(form.raw)
     normalized_sdist = check_filename(
@@ -135,8 +161,10 @@ def file_upload(request: Request) -> Response:
     check_digests(form.digests, digests)
     if (already := _check_duplicate(request, form, digests)) is not None:
         return already
-    rendered = render_description(
-        form.raw.get("description"), form.raw.get("description_content_type")
+    rendered = render_in_worker(
+        form.raw.get("description"),
+        form.raw.get("description_content_type"),
+        settings.description_render_seconds,
     )
     core_metadata = _inspect(form, digests.size, meta)
 
@@ -144,6 +172,9 @@ def file_upload(request: Request) -> Response:
     # against the database may have changed meanwhile: a concurrent upload created the project
     # (create_project notices), an owner removed the uploader (checked again here), or someone
     # committed a file with this name or content (add_file's unique constraints notice).
+    if deferred:
+        take_write_lock(request.db)
+        _check_uploader_again(request)
     if project is None:
         project, new_project = _create_project(request, meta)
     else:

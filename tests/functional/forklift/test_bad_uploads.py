@@ -121,7 +121,7 @@ CASES = [
     Bad("invalid-version", "is invalid for 'version'", overrides={"version": "1.0-foo!"}),
     Bad("local-version", "Local versions such as '1.0+local'", overrides={"version": "1.0+local"}),
     Bad("multiline-summary", "'summary' must be a single line", overrides={"summary": "one\ntwo"}),
-    Bad("long-summary", "summary is longer than 512", overrides={"summary": "x" * 600}),
+    Bad("long-summary", "'summary' is longer than 512", overrides={"summary": "x" * 600}),
     Bad("html-description", "must be one of", overrides={"description_content_type": "text/html"}),
     Bad(
         "unknown-markdown-variant",

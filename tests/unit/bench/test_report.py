@@ -32,6 +32,7 @@ def _report() -> Report:
             "many_detail_single": 0.25,
             "upload_10th_ms": 10.0,
             "upload_2000th_ms": 11.0,
+            "upload_hostile_ms": 1500.0,
         },
         versions={"warehouse_lite": "0.1", "pypiserver": "2", "devpi-server": "6", "wrk": "4"},
         shapes={"warehouse_lite": "a", "pypiserver": "b", "devpi-server": "c"},
@@ -68,5 +69,9 @@ def test_rows_ratios_and_targets():
         "small case | 1.25x | yes |" in text
     )
     assert "| upload of the 2,000th file within 1.5x of the small case | 1.10x | yes |" in text
+    assert (
+        "| upload: plain (median of 5) vs the slowest with every field at its bound or a hostile "
+        "value (bench/hostile.py) (ms) | 10.00 | 1500.00 | 150.00x |" in text
+    )
     assert "- a note" in text
     assert "Tools: wrk 4." in text
