@@ -134,6 +134,9 @@ def _drop_role(request: Request, project: Project, role: Role, *, tag: str, emai
     """Delete ``role`` (someone removed, or leaving), then record and tell as ``tag``/``email``."""
     user, role_name = role.user, role.role_name
     project.roles.remove(role)
+    # Their pending invitations go with their ownership (an owner on the way out must not
+    # leave an invitation that brings them or an accomplice back).
+    request.find_service(InvitationService).void_sent_by(project, user)
     request.db.flush()
     record_collaboration_change(
         request,
@@ -229,6 +232,8 @@ def change_role(project: Project, request: Request) -> Any:
         return refuse(request, project, 429, str(limited))
     old_role = role.role_name
     role.role_name = new_role
+    if new_role != RoleName.OWNER:
+        request.find_service(InvitationService).void_sent_by(project, user)
     request.db.flush()
     record_collaboration_change(
         request,

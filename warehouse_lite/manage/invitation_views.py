@@ -24,6 +24,7 @@ from warehouse_lite.packaging.invitations import (
     InvitationExpired,
     InvitationNotFound,
     InvitationService,
+    InvitationVoided,
 )
 from warehouse_lite.packaging.models import Project, RoleName
 from warehouse_lite.packaging.project_lock import lock_project
@@ -193,6 +194,8 @@ def accept_invitation(request: Request) -> Any:
         return _refuse_invitee(request, 400, str(exc))
     except InvitationNotFound as exc:
         return _refuse_invitee(request, 404, str(exc))
+    except InvitationVoided as exc:
+        return _refuse_invitee(request, 400, str(exc))
     except AlreadyCollaborator as exc:
         return _refuse_invitee(request, 409, str(exc))
     project = role.project

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from warehouse_lite.db import utcnow
 from warehouse_lite.packaging.models import Role, RoleInvitation, RoleName
+from warehouse_lite.packaging.project_lock import lock_project
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -44,6 +45,12 @@ class AlreadyInvited(InvitationError):
 
 class InvitationNotFound(InvitationError):
     pass
+
+
+class InvitationVoided(InvitationError):
+    """Raised by accept() when whoever sent the invitation is no longer an owner of the
+    project (removed, demoted, left): an owner on the way out must not be able to bring
+    themselves or an accomplice back. The invitation was deleted."""
 
 
 class InvitationExpired(InvitationError):
@@ -155,8 +162,21 @@ class InvitationService:
         (someone else's invitation is "not found" too); InvitationExpired past its expiry.
         """
         now = now or utcnow()
+        # The project's lock first, as every change to its roles takes it (removing the
+        # sender while this accept runs then waits, or sees the new role), then the row.
+        wanted = _parse_id(invitation_id)
+        pending = self.db.get(RoleInvitation, wanted) if wanted is not None else None
+        if pending is not None:
+            lock_project(self.db, pending.project)
         invitation = self._claim(invitation_id, user)
         project = invitation.project
+        if not self._sent_by_an_owner(invitation):
+            self.db.delete(invitation)
+            self.db.flush()
+            raise InvitationVoided(
+                f"Your invitation to {project.name} is no longer valid: whoever sent it is no "
+                "longer an owner of the project. Ask a current owner to invite you again."
+            )
         if invitation.expired(now):
             self.db.delete(invitation)
             self.db.flush()
@@ -174,6 +194,27 @@ class InvitationService:
         self.db.add(role)
         self.db.flush()
         return role
+
+    def void_sent_by(self, project: Project, sender: User) -> int:
+        """Delete the invitations to ``project`` that ``sender`` made (call it when they stop
+        being an owner); returns how many."""
+        invitations = self.db.scalars(
+            select(RoleInvitation).where(
+                RoleInvitation.project_id == project.id,
+                RoleInvitation.invited_by_id == sender.id,
+            )
+        ).all()
+        for invitation in invitations:
+            self.db.delete(invitation)
+        self.db.flush()
+        return len(invitations)
+
+    def _sent_by_an_owner(self, invitation: RoleInvitation) -> bool:
+        sender = invitation.invited_by
+        if sender is None:  # the account was deleted
+            return False
+        role = self.role_of(invitation.project, sender)
+        return role is not None and role.role_name == RoleName.OWNER
 
     def decline(self, invitation_id: object, user: User) -> RoleInvitation:
         """Delete ``user``'s invitation (expired or not); InvitationNotFound as for accept."""

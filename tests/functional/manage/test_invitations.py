@@ -263,3 +263,44 @@ def test_invitee_actions_need_csrf_and_post(app, db):
     anonymous = app.post(ACCEPT, {"invitation_id": invitation_id}, status=303)
     assert "/account/login/" in anonymous.location
     assert set(_invitations(db, project)) == {"invitee"}
+
+
+def test_an_owner_on_the_way_out_cannot_leave_an_invitation_behind(app, db, outbox):
+    """An outside test: an owner about to be removed invited an accomplice as Owner; after the
+    removal the accomplice accepted and was an owner. Removing (or demoting) the sender now
+    voids their invitations, and accepting re-checks that the sender is still an owner."""
+    _, project = owned_project(app, db)
+    bob = UserFactory(username="bob")
+    UserFactory(username="mallory")
+    yan = UserFactory(username="yan")
+    UserFactory(username="zed")
+    RoleFactory(project=project, user=bob, role_name=RoleName.OWNER)
+    RoleFactory(project=project, user=yan, role_name=RoleName.OWNER)
+    db.flush()
+    _as(app, "bob")
+    _invite(app, "mallory", role="Owner")
+    _as(app, "yan")
+    _invite(app, "zed", role="Owner")
+    assert set(_invitations(db, project)) == {"mallory", "zed"}
+
+    # The owner removes bob (typed confirmation): bob's invitation goes with him.
+    _as(app, "owner")
+    form = form_for(app.get(URL), URL + "remove", username="bob")
+    confirm = form.submit(status=200)
+    form = form_for(confirm, URL + "remove")
+    form["confirm_username"] = "bob"
+    form.submit(status=303)
+    assert set(_invitations(db, project)) == {"zed"}
+
+    # yan is demoted some other way than the page (e.g. by an administrator): zed's
+    # invitation is still there, but accepting it checks the sender's role now.
+    db.scalar(select(Role).where(Role.user_id == yan.id)).role_name = RoleName.MAINTAINER
+    db.flush()
+    _as(app, "zed")
+    page = app.get("/manage/projects/")
+    refused = form_for(page, ACCEPT).submit(status=400)
+    assert "no longer valid: whoever sent it is no longer an owner" in refused.text
+    assert _roles(db, project) == {"owner": RoleName.OWNER, "yan": RoleName.MAINTAINER}
+    assert _invitations(db, project) == {}
+    _as(app, "mallory")
+    assert "Pending invitations" not in app.get("/manage/projects/").text
