@@ -11,7 +11,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.servers import LiveServer
-from tests.e2e.test_two_factor_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -31,7 +30,7 @@ def _fits(page: Any) -> None:
 
 def test_confirm_password_page(
     live_server: LiveServer,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     base = live_server.url
