@@ -19,15 +19,12 @@ from warehouse_lite.manage.project_changes import changes_project, record_collab
 from warehouse_lite.manage.project_forms import InvitationForm, InviteCollaboratorForm
 from warehouse_lite.manage.projects import projects_context
 from warehouse_lite.packaging.invitations import (
-    AlreadyCollaborator,
     InvitationError,
     InvitationExpired,
     InvitationNotFound,
     InvitationService,
-    InvitationVoided,
 )
 from warehouse_lite.packaging.models import Project, RoleName
-from warehouse_lite.packaging.project_lock import lock_project
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -77,8 +74,8 @@ def invite_collaborator(project: Project, request: Request) -> Any:
         invitation = request.find_service(InvitationService).invite(
             project, user, role_name, request.user
         )
-    except InvitationError as exc:
-        return _refuse_invite(request, project, 409, form, str(exc))
+    except InvitationError as exc:  # already a collaborator, or already invited (409)
+        return _refuse_invite(request, project, exc.status, form, str(exc))
     send_email(
         request,
         "project-invitation",
@@ -133,7 +130,7 @@ def revoke_invitation(project: Project, request: Request) -> Any:
             project, form.invitation_id.data
         )
     except InvitationNotFound as exc:
-        request.response.status = 404
+        request.response.status = exc.status
         return collaboration_context(request, project, error=str(exc))
     user = invitation.user
     record_collaboration_change(
@@ -191,16 +188,11 @@ def accept_invitation(request: Request) -> Any:
             role_name=str(expired.role_name),
             email_person=False,
         )
-        return _refuse_invitee(request, 400, str(exc))
-    except InvitationNotFound as exc:
-        return _refuse_invitee(request, 404, str(exc))
-    except InvitationVoided as exc:
-        return _refuse_invitee(request, 400, str(exc))
-    except AlreadyCollaborator as exc:
-        return _refuse_invitee(request, 409, str(exc))
+        return _refuse_invitee(request, exc.status, str(exc))
+    except InvitationError as exc:  # not found (404), voided (400), already a member (409)
+        return _refuse_invitee(request, exc.status, str(exc))
     project = role.project
-    # The journal entry's serial is taken under the project's lock, as for every change.
-    lock_project(request.db, project)
+    # accept() took the project's lock, so the journal entry's serial is taken under it.
     record_collaboration_change(
         request,
         project,
@@ -228,7 +220,7 @@ def decline_invitation(request: Request) -> Any:
     try:
         invitation = request.find_service(InvitationService).decline(form.invitation_id.data, user)
     except InvitationNotFound as exc:
-        return _refuse_invitee(request, 404, str(exc))
+        return _refuse_invitee(request, exc.status, str(exc))
     project = invitation.project
     record_collaboration_change(
         request,

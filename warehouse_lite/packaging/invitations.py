@@ -32,19 +32,22 @@ if TYPE_CHECKING:
 
 
 class InvitationError(Exception):
-    """An invitation cannot be made or used; ``str()`` says why, to the person who tried."""
+    """An invitation cannot be made or used; ``str()`` says why, to the person who tried, and
+    ``status`` is the HTTP status that answers it."""
+
+    status = 400
 
 
 class AlreadyCollaborator(InvitationError):
-    pass
+    status = 409
 
 
 class AlreadyInvited(InvitationError):
-    pass
+    status = 409
 
 
 class InvitationNotFound(InvitationError):
-    pass
+    status = 404
 
 
 class InvitationVoided(InvitationError):
