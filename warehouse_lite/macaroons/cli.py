@@ -41,10 +41,11 @@ def _user(request: Request, username: str) -> User:
 
 def _check_projects(request: Request, user: User, names: tuple[str, ...]) -> list[Project]:
     """The projects the user may upload to, after checking that each of ``names`` is one."""
-    from warehouse_lite.macaroons.views import uploadable_projects
+    from warehouse_lite.macaroons.services import MacaroonService
     from warehouse_lite.packaging.models import Project
 
-    allowed = {p.normalized_name: p for p in uploadable_projects(request, user)}
+    scopes = request.find_service(MacaroonService).token_scopes(user)
+    allowed = {p.normalized_name: p for p in scopes}
     for name in names:
         normalized = canonicalize_name(name)
         if normalized in allowed:
@@ -110,7 +111,6 @@ def create(
     )
     from warehouse_lite.macaroons.issuing import issue_upload_token
     from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
-    from warehouse_lite.macaroons.views import primary_email_verified
 
     if description is None:
         now = datetime.datetime.now(datetime.UTC)
@@ -119,13 +119,13 @@ def create(
         user = _user(request, username)
         if not user.is_active:
             raise click.ClickException(f"{user.username}'s account is disabled")
-        if not primary_email_verified(user):
+        service = request.find_service(MacaroonService)
+        if not service.can_hold_tokens(user):
             raise click.ClickException(
                 f"{user.username} has no verified primary email address: tokens are only for "
                 "accounts whose owner can be reached (verify the address first)"
             )
         allowed = _check_projects(request, user, projects)
-        service = request.find_service(MacaroonService)
         formdata = MultiDict(
             [("description", description)]
             + [("token_scope", PROJECT_SCOPE_PREFIX + name) for name in projects]

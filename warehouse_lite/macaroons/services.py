@@ -27,13 +27,12 @@ from warehouse_lite.accounts.models import User
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
+from warehouse_lite.packaging.models import Project, Role
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from sqlalchemy.orm import Session, sessionmaker
-
-    from warehouse_lite.packaging.models import Project
 
 TOKEN_PREFIX = "pypi-"
 KEY_BYTES = 32
@@ -132,6 +131,24 @@ class MacaroonService:
                 .order_by(Macaroon.created)
             )
         )
+
+    def token_scopes(self, user: User) -> list[Project]:
+        """Projects ``user`` may upload to (Owner or Maintainer): what a token of theirs may be
+        scoped to."""
+        query = (
+            select(Project)
+            .join(Role, Role.project_id == Project.id)
+            .where(Role.user_id == user.id)
+            .order_by(Project.normalized_name)
+        )
+        return list(self.db.scalars(query))
+
+    @staticmethod
+    def can_hold_tokens(user: User) -> bool:
+        """Tokens are only for accounts whose primary address is verified: an upload or a
+        leaked token must be able to reach a person who actually reads that address."""
+        email = user.primary_email
+        return email is not None and email.verified
 
     def description_taken(self, user: User, description: str) -> bool:
         return (

@@ -1,4 +1,5 @@
-"""POST /_/secrets/disclose-token: verify the reporter's signature, revoke leaked tokens."""
+"""POST /_/secrets/disclose-token: verify the reporter's signature, revoke leaked tokens
+(the report format and its signature: macaroons/disclosure.py)."""
 
 from __future__ import annotations
 
