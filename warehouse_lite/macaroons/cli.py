@@ -3,9 +3,9 @@
 An operator provisioning CI needs a token without the web UI. `token create` prints the token,
 once, as the only thing on standard output (messages go to standard error), so that
 `TOKEN=$(warehouse-lite token create ci-bot --project demo)` captures exactly the token. A token
-made here is checked by the token page's own form, minted by the same code
-(macaroons/issuing.py) and so recorded and emailed to its owner exactly like one made on the
-web. The commands run on a request prepared from the configured app (see admin/cli.py).
+made here is checked by the token page's own form, issued by the same service call
+(MacaroonService.issue_upload_token) and so recorded and emailed to its owner exactly like one
+made on the web. The commands run on a request prepared from the configured app (see admin/cli.py).
 """
 
 from __future__ import annotations
@@ -104,12 +104,12 @@ def create(
     """
     from webob.multidict import MultiDict
 
+    from warehouse_lite.events.actor import Actor
     from warehouse_lite.macaroons.forms import (
         PROJECT_SCOPE_PREFIX,
         USER_SCOPE,
         CreateMacaroonForm,
     )
-    from warehouse_lite.macaroons.issuing import issue_upload_token
     from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
 
     if description is None:
@@ -143,7 +143,13 @@ def create(
                 )
             )
         try:
-            raw, macaroon = issue_upload_token(request, user, form)
+            raw, macaroon = service.issue_upload_token(
+                user,
+                form.description.data,
+                Actor.operator("cli"),
+                projects=form.selected_projects,
+                expires=form.expires_at,
+            )
         except DuplicateDescription:
             raise click.ClickException(
                 f"--description: {user.username} already has a token named {description!r}"
@@ -194,8 +200,8 @@ def list_tokens(username: str) -> None:
 def revoke(username: str, wanted: str) -> None:
     """Revoke USERNAME's token TOKEN (its id or its name), as its owner would on the web: it
     stops working at once and the user is emailed. (`admin revoke-tokens` revokes them all.)"""
-    from warehouse_lite.macaroons import notify
-    from warehouse_lite.macaroons.services import MacaroonService
+    from warehouse_lite.events.actor import Actor
+    from warehouse_lite.macaroons.services import MacaroonService, RemovedByOwner
 
     with admin_request() as request:
         user = _user(request, username)
@@ -208,6 +214,5 @@ def revoke(username: str, wanted: str) -> None:
             raise click.ClickException(f"{user.username} has no API token {wanted!r}")
         owner = user.username
         summary = _describe(macaroon)
-        notify.token_removed(request, macaroon)
-        service.delete_macaroon(macaroon)
+        service.revoke(macaroon, RemovedByOwner(), Actor.operator("cli"))
     click.echo(f"revoked API token {summary} of {owner}")

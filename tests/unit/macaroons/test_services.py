@@ -23,14 +23,10 @@ from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons.caveats import target_for
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
-from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy
-from warehouse_lite.macaroons.services import (
-    InvalidMacaroon,
-    MacaroonService,
-    record_use,
-    target_for,
-)
+from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy, record_use
+from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService
 from warehouse_lite.packaging.contexts import NewProject
 from warehouse_lite.security_policy import auth_failure
 

@@ -14,10 +14,13 @@ from warehouse_lite.accounts.password_check import (
 )
 from warehouse_lite.accounts.recent_auth import GUARD_MARK, require_recent_auth
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.macaroons import notify
+from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons.forms import CreateMacaroonForm, DeleteMacaroonForm
-from warehouse_lite.macaroons.issuing import issue_upload_token
-from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
+from warehouse_lite.macaroons.services import (
+    DuplicateDescription,
+    MacaroonService,
+    RemovedByOwner,
+)
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -78,7 +81,13 @@ class TokenViews:
         if not form.validate():
             return self._refuse(400, create_form=form)
         try:
-            raw, macaroon = issue_upload_token(self.request, self.user, form)
+            raw, macaroon = self.macaroons.issue_upload_token(
+                self.user,
+                form.description.data,
+                Actor.from_request(self.request),
+                projects=form.selected_projects,
+                expires=form.expires_at,
+            )
         except DuplicateDescription:
             # Another request created a token with this name since the form was validated.
             form.description.errors = ["You already have a token with this name. Pick another one."]
@@ -109,8 +118,7 @@ class TokenViews:
         if checked is PasswordCheck.WRONG:
             form.password.errors = ["The password is invalid. Try again."]
             return self._refuse(400, **refused)
-        notify.token_removed(request, macaroon)
-        self.macaroons.delete_macaroon(macaroon)
+        self.macaroons.revoke(macaroon, RemovedByOwner(), Actor.from_request(request))
         request.session.flash(f"API token '{macaroon.description}' removed.", queue="success")
         return HTTPSeeOther(request.route_path("manage.account.token"))
 
