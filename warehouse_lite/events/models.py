@@ -17,6 +17,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from warehouse_lite.db import Base, UUIDPrimaryKey, utcnow
+from warehouse_lite.events.actor import USER_AGENT_LENGTH
 
 if TYPE_CHECKING:
     from warehouse_lite.accounts.models import User
@@ -30,7 +31,7 @@ class Event:
     tag: Mapped[str] = mapped_column(String(64))
     time: Mapped[datetime.datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(String(512))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
     additional: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
