@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from tests.common.dists import Dist
 from tests.common.factories import DEFAULT_PASSWORD
+from warehouse_lite.events.models import ProjectEvent
 from warehouse_lite.packaging.models import (
     File,
     FilenameRegistry,
     JournalEntry,
     Project,
-    ProjectEvent,
     Release,
     Role,
 )

@@ -169,8 +169,3 @@ def includeme(config: Configurator) -> None:
     if READER_KEY not in config.registry:
         use_fast_path = engine is not None and engine.dialect.name == "postgresql"
         config.registry[READER_KEY] = PostgresSerialReader(engine) if use_fast_path else None
-    config.add_tween(
-        "warehouse_lite.packaging.simple_fast.simple_fast_tween_factory",
-        under="warehouse_lite.headers.security_headers_tween_factory",
-        over="pyramid_tm.tm_tween_factory",
-    )
