@@ -124,7 +124,7 @@ class CollaborationViews(ProjectViews):
     # ---- an owner's changes (sudo mode: see the functions below) -------------------------
 
     def change_role(self) -> Any:
-        form = ChangeRoleForm(self.request.POST)
+        form = self.form(ChangeRoleForm)
         role = self._target(form)
         if not isinstance(role, Role):
             return role
@@ -161,7 +161,7 @@ class CollaborationViews(ProjectViews):
         return self.back(f"{user.username} is now a {new_role} of {project.name}.")
 
     def remove_collaborator(self) -> Any:
-        form = RemoveCollaboratorForm(self.request.POST)
+        form = self.form(RemoveCollaboratorForm)
         role = self._target(form)
         if not isinstance(role, Role):
             return role
@@ -195,7 +195,7 @@ class CollaborationViews(ProjectViews):
         return self.back(f"{user.username} was removed from {project.name}.")
 
     def invite(self) -> Any:
-        form = InviteCollaboratorForm(self.request.POST)
+        form = self.form(InviteCollaboratorForm)
         if not form.validate():
             return self.refuse(400, invite_form=form)
         username = form.username.data.strip()
@@ -226,7 +226,7 @@ class CollaborationViews(ProjectViews):
         )
 
     def revoke_invitation(self) -> Any:
-        form = InvitationForm(self.request.POST)
+        form = self.form(InvitationForm)
         if not form.validate():
             return self.refuse(400, error=form.first_error)
         limited = throttle.refusal(self.request)
@@ -265,7 +265,7 @@ class CollaborationViews(ProjectViews):
         asked = unconfirmed(
             self.request,
             project,
-            LeaveProjectForm(self.request.POST).confirm_project_name.data,
+            self.form(LeaveProjectForm).confirm_project_name.data,
             project.name,
             title=title,
             question=(
