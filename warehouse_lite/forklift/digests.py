@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from warehouse_lite.forklift.errors import UploadError
+from warehouse_lite.packaging.presenters import human_size
 
 CHUNK = 1024 * 1024
 _HEX_LENGTHS = {"md5": 32, "sha256": 64, "blake2_256": 64}
@@ -22,16 +23,6 @@ class FileDigests:
 
     def get(self, name: str) -> str:
         return str(getattr(self, name))
-
-
-def human_size(size: int) -> str:
-    """1048576 -> '1 MiB' (for messages)."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{size} bytes" if unit == "bytes" else f"{value:.4g} {unit}"
-        value /= 1024
-    return f"{value:.4g} TiB"
 
 
 def hash_file(source: BinaryIO, max_size: int) -> FileDigests:

@@ -250,7 +250,7 @@ def check_release_limits(
             "already has one."
         )
     if (project.total_size or 0) + size > max_project_size:
-        from warehouse_lite.forklift.digests import human_size
+        from warehouse_lite.packaging.presenters import human_size
 
         raise UploadError(
             f"Project size too large: the total size of all files of {project.name!r} may not "

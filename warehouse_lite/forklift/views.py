@@ -8,9 +8,9 @@ from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.view import exception_view_config, view_config
 
 from warehouse_lite.errors import api_error
-from warehouse_lite.forklift.digests import human_size
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.upload import file_upload
+from warehouse_lite.packaging.presenters import human_size
 
 if TYPE_CHECKING:
     from pyramid.request import Request

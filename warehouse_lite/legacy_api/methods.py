@@ -21,8 +21,9 @@ from packaging.version import InvalidVersion, Version
 from sqlalchemy import func, select
 
 from warehouse_lite.legacy_api.protocol import APPLICATION_ERROR, INVALID_PARAMS, fault
-from warehouse_lite.packaging.json_api import file_url, latest_release, project_roles
+from warehouse_lite.packaging.json_api import file_url, project_roles
 from warehouse_lite.packaging.models import File, JournalEntry, Project, Release
+from warehouse_lite.packaging.presenters import latest_release
 from warehouse_lite.packaging.simple_render import iso_time
 
 if TYPE_CHECKING:
@@ -163,10 +164,8 @@ def package_releases(request: Request, name: str, show_hidden: bool = False) -> 
     )
     if show_hidden:
         return [r.version for r in reversed(releases)]
-    if not releases:
-        return []
     latest = latest_release(releases)
-    return [] if latest.yanked else [latest.version]
+    return [] if latest is None or latest.yanked else [latest.version]
 
 
 def release_urls(request: Request, name: str, version: str) -> list[dict[str, Any]]:

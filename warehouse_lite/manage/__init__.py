@@ -9,4 +9,4 @@ if TYPE_CHECKING:
 
 
 def includeme(config: Configurator) -> None:
-    config.scan("warehouse_lite.manage")
+    config.scan("warehouse_lite.manage.views")

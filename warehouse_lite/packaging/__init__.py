@@ -17,10 +17,12 @@ def includeme(config: Configurator) -> None:
         InvitationService,
         invitation_service_factory,
     )
+    from warehouse_lite.packaging.services import ProjectService, project_service_factory
     from warehouse_lite.packaging.static_pages import REGISTRY_KEY, StaticPages
 
     config.include("warehouse_lite.packaging.storage")
     config.register_service_factory(invitation_service_factory, InvitationService)
+    config.register_service_factory(project_service_factory, ProjectService)
     if "packaging.page_cache" not in config.registry:
         config.registry["packaging.page_cache"] = PageCache()
     pages_dir = config.registry["settings"].simple_pages_dir

@@ -7,7 +7,8 @@ project. Every method that consumes an invitation first locks its row (SELECT ..
 SQLite's BEGIN IMMEDIATE serialises writers anyway), so two concurrent accepts of the same
 invitation make one role, and the second finds nothing left to accept.
 
-The service changes rows only; the views record events and send the emails.
+The service changes rows only; ProjectService (packaging/services.py) wraps each change with
+its events, emails and journal entry.
 """
 
 from __future__ import annotations
@@ -82,20 +83,18 @@ class InvitationService:
 
     def for_project(self, project: Project) -> list[RoleInvitation]:
         """The project's invitations, expired ones included, oldest first."""
-        query = (
-            select(RoleInvitation)
-            .where(RoleInvitation.project_id == project.id)
-            .options(selectinload(RoleInvitation.user), selectinload(RoleInvitation.invited_by))
-            .order_by(RoleInvitation.created)
-        )
-        return list(self.db.scalars(query))
+        return self._listed(RoleInvitation.project_id == project.id, RoleInvitation.user)
 
     def for_user(self, user: User) -> list[RoleInvitation]:
         """The invitations ``user`` has received, expired ones included, oldest first."""
+        return self._listed(RoleInvitation.user_id == user.id, RoleInvitation.project)
+
+    def _listed(self, condition: Any, shown: Any) -> list[RoleInvitation]:
+        # ``shown``: the other side of the invitation, which the page names (with its sender).
         query = (
             select(RoleInvitation)
-            .where(RoleInvitation.user_id == user.id)
-            .options(selectinload(RoleInvitation.project), selectinload(RoleInvitation.invited_by))
+            .where(condition)
+            .options(selectinload(shown), selectinload(RoleInvitation.invited_by))
             .order_by(RoleInvitation.created)
         )
         return list(self.db.scalars(query))
@@ -228,12 +227,7 @@ class InvitationService:
 
     def revoke(self, project: Project, invitation_id: object) -> RoleInvitation:
         """Delete one of ``project``'s invitations; InvitationNotFound if it has no such one."""
-        wanted = _parse_id(invitation_id)
-        invitation = None
-        if wanted is not None:
-            invitation = self._locked(
-                RoleInvitation.id == wanted, RoleInvitation.project_id == project.id
-            )
+        invitation = self._locked_by_id(invitation_id, RoleInvitation.project_id == project.id)
         if invitation is None:
             raise InvitationNotFound(
                 f"There is no pending invitation to {project.name} with that id (it may have "
@@ -255,13 +249,16 @@ class InvitationService:
         )
         return self.db.scalar(query)
 
-    def _claim(self, invitation_id: object, user: User) -> RoleInvitation:
+    def _locked_by_id(self, invitation_id: object, *conditions: Any) -> RoleInvitation | None:
+        """The invitation ``invitation_id`` (None for an id that is not a UUID), locked, if
+        it meets ``conditions``."""
         wanted = _parse_id(invitation_id)
-        invitation = None
-        if wanted is not None:
-            invitation = self._locked(
-                RoleInvitation.id == wanted, RoleInvitation.user_id == user.id
-            )
+        if wanted is None:
+            return None
+        return self._locked(RoleInvitation.id == wanted, *conditions)
+
+    def _claim(self, invitation_id: object, user: User) -> RoleInvitation:
+        invitation = self._locked_by_id(invitation_id, RoleInvitation.user_id == user.id)
         if invitation is None:
             raise InvitationNotFound(
                 "You have no pending invitation with that id: it may have been accepted, "

@@ -15,6 +15,7 @@ from pyramid.view import view_config
 from sqlalchemy import case, select
 
 from warehouse_lite.accounts.models import User
+from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.models import File, Project, Release, Role, RoleName
 from warehouse_lite.packaging.simple import cached_page, page_response
 from warehouse_lite.packaging.simple_render import iso_time
@@ -35,22 +36,6 @@ def _project_urls(entries: list[str]) -> dict[str, str] | None:
         label, _, url = entry.partition(",")
         urls[label.strip()] = url.strip()
     return urls or None
-
-
-def _is_prerelease(release: Release) -> bool:
-    try:
-        return Version(release.version).is_prerelease
-    except InvalidVersion:
-        return False
-
-
-def latest_release(releases: list[Release]) -> Release:
-    """PyPI's choice for "info": newest final non-yanked, else newest non-yanked, else newest.
-    ``releases`` is ordered oldest first and not empty."""
-    newest_first = list(reversed(releases))
-    usable = [r for r in newest_first if not r.yanked]
-    finals = [r for r in usable if not _is_prerelease(r)]
-    return (finals or usable or newest_first)[0]
 
 
 def project_roles(db: Session, project_id: uuid.UUID) -> list[tuple[str, str]]:
@@ -150,14 +135,13 @@ def _document(request: Request, project: Project, version: str | None) -> bytes:
         )
     )
     if version is None:
-        if not releases:
-            raise HTTPNotFound(f"The project {project.name!r} has no releases.")
-        release = latest_release(releases)
+        release = presenters.latest_release(releases)
+        missing = "has no releases"
     else:
-        matching = [r for r in releases if r.canonical_version == version]
-        if not matching:
-            raise HTTPNotFound(f"The project {project.name!r} has no release {version}.")
-        release = matching[0]
+        release = next((r for r in releases if r.canonical_version == version), None)
+        missing = f"has no release {version}"
+    if release is None:
+        raise HTTPNotFound(f"The project {project.name!r} {missing}.")
     by_release: dict[Any, list[File]] = defaultdict(list)
     for file in db.scalars(
         select(File).where(File.project_id == project.id).order_by(File.filename)

@@ -88,34 +88,34 @@ def _page(request: Request, project: Project, release: Release | None) -> dict[s
     return context
 
 
-@view_config(
-    route_name="packaging.project",
-    context=Project,
-    renderer="packaging/project.html",
-    request_method=("GET", "HEAD"),
-)
-def project_detail(project: Project, request: Request) -> Any:
-    redirect = _canonical_redirect(request, project, None)
+def _show(request: Request, project: Project, release: Release | None, version: str | None) -> Any:
+    """The page of ``release`` (``version`` the one in the URL, None for the project's page),
+    or the redirect to its canonical URL."""
+    redirect = _canonical_redirect(request, project, version)
     if redirect is not None:
         return redirect
-    return _page(request, project, presenters.latest_release(project.releases))
+    return _page(request, project, release)
 
 
-@view_config(
-    route_name="packaging.release",
-    context=Project,
-    renderer="packaging/project.html",
-    request_method=("GET", "HEAD"),
-)
+_PAGE = {
+    "context": Project,
+    "renderer": "packaging/project.html",
+    "request_method": ("GET", "HEAD"),
+}
+
+
+@view_config(route_name="packaging.project", **_PAGE)
+def project_detail(project: Project, request: Request) -> Any:
+    return _show(request, project, presenters.latest_release(project.releases), None)
+
+
+@view_config(route_name="packaging.release", **_PAGE)
 def release_detail(project: Project, request: Request) -> Any:
     version = request.matchdict["version"]
     release = find_release(project, version)
     if release is None:
         raise HTTPNotFound(f"{project.name} has no release with version '{version}'.")
-    redirect = _canonical_redirect(request, project, release.version)
-    if redirect is not None:
-        return redirect
-    return _page(request, project, release)
+    return _show(request, project, release, release.version)
 
 
 def includeme(config: Configurator) -> None:

@@ -117,13 +117,12 @@ def classifier_groups(classifiers: Iterable[str]) -> list[tuple[str, list[str]]]
 
 
 def human_size(size: int) -> str:
-    """1536 -> "1.5 kB" (decimal units, as PyPI shows them)."""
-    if size < 1000:
-        return f"{size} bytes"
-    value = size / 1000
-    units = ("kB", "MB", "GB", "TB")
-    for unit in units:
-        if value < 1000 or unit == units[-1]:
-            break
-        value /= 1000
-    return f"{value:.1f} {unit}"
+    """1536 -> "1.5 KiB", 104857600 -> "100 MiB": binary units, the ones the size limits are
+    set in, so that a limit reads exactly ("the limit is 100 MiB") in upload refusals and a
+    file's size on the project pages is measured the same way."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{size} bytes" if unit == "bytes" else f"{value:.4g} {unit}"
+        value /= 1024
+    return f"{value:.4g} TiB"

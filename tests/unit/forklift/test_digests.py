@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from warehouse_lite.forklift.digests import check_digests, hash_file, human_size
+from warehouse_lite.forklift.digests import check_digests, hash_file
 from warehouse_lite.forklift.errors import UploadError
 
 DATA = b"some distribution bytes" * 100_000  # spans several read chunks
@@ -46,18 +46,3 @@ def test_malformed_digests(value):
     digests = hash_file(io.BytesIO(DATA), max_size=len(DATA))
     with pytest.raises(UploadError, match="not a hexadecimal sha256 digest"):
         check_digests({"sha256": value}, digests)
-
-
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [
-        (0, "0 bytes"),
-        (1023, "1023 bytes"),
-        (1536, "1.5 KiB"),
-        (100 * 1024**2, "100 MiB"),
-        (10 * 1024**3, "10 GiB"),
-        (3 * 1024**4, "3 TiB"),
-    ],
-)
-def test_human_size(size, text):
-    assert human_size(size) == text

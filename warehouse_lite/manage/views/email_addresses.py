@@ -11,10 +11,9 @@ from warehouse_lite.accounts import emails as account_emails
 from warehouse_lite.accounts.forms import AddEmailForm
 from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
-from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
-from warehouse_lite.manage.views import account_context
+from warehouse_lite.manage.views.account import ACCOUNT_PAGE, refuse_account
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -32,29 +31,22 @@ def _back(request: Request, message: str, queue: str = "success") -> HTTPSeeOthe
     return HTTPSeeOther(request.route_path("manage.account", _anchor="emails"))
 
 
-@view_config(
-    route_name="manage.account.emails",
-    renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE,
-    request_method="POST",
-)
+@view_config(route_name="manage.account.emails", request_method="POST", **ACCOUNT_PAGE)
 def manage_emails(request: Request) -> Any:
     # "add" has its own view (add_email), guarded by sudo mode.
     action = request.POST.get("action")
     handler = {"resend": _resend, "primary": _make_primary, "delete": _delete}.get(action or "")
     if handler is None:
-        request.response.status = 400
         request.session.flash("Unknown email action.", queue="error")
-        return account_context(request)
+        return refuse_account(request, 400)
     return handler(request)
 
 
 @view_config(
     route_name="manage.account.emails",
-    renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE,
     request_method="POST",
     request_param="action=add",
+    **ACCOUNT_PAGE,
 )
 @require_recent_auth
 def add_email(request: Request) -> Any:
@@ -64,17 +56,14 @@ def add_email(request: Request) -> Any:
     if form.validate() and users.email_is_taken(form.email.data):
         form.email.errors = ["This email address is already being used. Use a different email."]
     if form.errors or form.email.errors:
-        request.response.status = 400
-        return account_context(request, add_email_form=form)
+        return refuse_account(request, 400, add_email_form=form)
     limited = throttle.refusal(request, form.email.data)
     if limited is not None:
-        request.response.status = 429
         form.email.errors = [str(limited)]
-        return account_context(request, add_email_form=form)
+        return refuse_account(request, 429, add_email_form=form)
     if not request.registry["ratelimits"].email_add.hit(user.id):
-        request.response.status = 429
         form.email.errors = ["Too many emails added recently. Try again later."]
-        return account_context(request, add_email_form=form)
+        return refuse_account(request, 429, add_email_form=form)
     email = users.add_email(user, form.email.data)
     record_event(request, user, "account:email:add", email=email.email)
     account_emails.send_verification(request, user, email)

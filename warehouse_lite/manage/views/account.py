@@ -1,4 +1,5 @@
-"""/manage/account/: emails, password, and the security history."""
+"""/manage/account/: the account page (emails, password, the security history, and the
+panels other domains add) and changing the password."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
+from warehouse_lite.manage.views import ACCOUNT_PANELS
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
-# Sections that other domains add to the account page (2FA, API tokens ...): each is
-# (template name, callable(request) -> dict); the template sees that dict as ``panel``.
-ACCOUNT_PANELS: list[tuple[str, Any]] = []
+
+# view_config arguments of the views whose answer is the account page.
+ACCOUNT_PAGE = {"renderer": "manage/account.html", "permission": Permissions.ACCOUNT_MANAGE}
 
 
 def account_context(request: Request, **forms: Any) -> dict[str, Any]:
@@ -42,22 +44,19 @@ def account_context(request: Request, **forms: Any) -> dict[str, Any]:
     return context
 
 
-@view_config(
-    route_name="manage.account",
-    renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE,
-    request_method="GET",
-)
+def refuse_account(request: Request, status: int, **forms: Any) -> dict[str, Any]:
+    """The account page again, showing ``forms`` (with their errors), answered with
+    ``status``."""
+    request.response.status = status
+    return account_context(request, **forms)
+
+
+@view_config(route_name="manage.account", request_method="GET", **ACCOUNT_PAGE)
 def manage_account(request: Request) -> dict[str, Any]:
     return account_context(request)
 
 
-@view_config(
-    route_name="manage.account.password",
-    renderer="manage/account.html",
-    permission=Permissions.ACCOUNT_MANAGE,
-    request_method="POST",
-)
+@view_config(route_name="manage.account.password", request_method="POST", **ACCOUNT_PAGE)
 def change_password(request: Request) -> Any:
     user = request.user
     users = request.find_service(UserService)
@@ -68,8 +67,7 @@ def change_password(request: Request) -> Any:
         checked = check_current_password(request, user, form.password.data)
         if checked is PasswordCheck.RATE_LIMITED:
             form.password.errors = [TOO_MANY_PASSWORDS]
-            request.response.status = 429
-            return account_context(request, change_password_form=form)
+            return refuse_account(request, 429, change_password_form=form)
         if checked is PasswordCheck.WRONG:
             form.password.errors = ["The password is invalid. Try again."]
             ok = False
@@ -78,8 +76,7 @@ def change_password(request: Request) -> Any:
         user.username, settings.password_min_length, request.find_service(BreachedPasswordChecker)
     )
     if not ok or form.new_password.errors:
-        request.response.status = 400
-        return account_context(request, change_password_form=form)
+        return refuse_account(request, 400, change_password_form=form)
     users.update_password(user, form.new_password.data)
     # This session stays logged in; every other session of the user ends at its next request.
     request.session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
