@@ -120,9 +120,14 @@ def human_size(size: int) -> str:
     """1536 -> "1.5 KiB", 104857600 -> "100 MiB": binary units, the ones the size limits are
     set in, so that a limit reads exactly ("the limit is 100 MiB") in upload refusals and a
     file's size on the project pages is measured the same way."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
+    if size < 1024:
+        return f"{size} bytes"
+    value = size / 1024
+    for unit in ("KiB", "MiB", "GiB"):
         if value < 1024:
-            return f"{size} bytes" if unit == "bytes" else f"{value:.4g} {unit}"
+            break
         value /= 1024
-    return f"{value:.4g} TiB"
+    else:
+        unit = "TiB"
+    # One decimal, as pypi.org shows sizes ("2.4 MiB"), none when it is 0 ("100 MiB").
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
