@@ -122,12 +122,10 @@ def human_size(size: int) -> str:
     file's size on the project pages is measured the same way."""
     if size < 1024:
         return f"{size} bytes"
-    value = size / 1024
-    for unit in ("KiB", "MiB", "GiB"):
+    value, unit = size / 1024, "KiB"
+    for larger in ("MiB", "GiB", "TiB"):
         if value < 1024:
             break
-        value /= 1024
-    else:
-        unit = "TiB"
+        value, unit = value / 1024, larger
     # One decimal, as pypi.org shows sizes ("2.4 MiB"), none when it is 0 ("100 MiB").
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
