@@ -49,12 +49,12 @@ REVIEWED: dict[tuple[str, str], str] = {
         "self.process.exitcode == -signal.SIGXCPU",
     ): "a process exit status, not a secret",
     (
-        "accounts/emails.py",
+        "accounts/tokens.py",
         "payload.get('user.password_date') != user.password_date.isoformat()",
     ): "the payload's HMAC was already checked (itsdangerous); the stamp is not secret",
     (
-        "accounts/emails.py",
-        "payload.get('user.last_login') != last_login",
+        "accounts/tokens.py",
+        "payload.get('user.last_login') != _last_login(user)",
     ): "signed payload already verified; a login time is not secret",
     (
         "accounts/login.py",
@@ -77,7 +77,7 @@ REVIEWED: dict[tuple[str, str], str] = {
         "credentials[0] == TOKEN_USERNAME",
     ): "the public username of token uploads",
     (
-        "accounts/two_factor/manage_views.py",
+        "accounts/two_factor/views/settings.py",
         "(form.label.data or '').strip() != key.label",
     ): "the user types their own key's label (after the password check); not a secret",
     (
