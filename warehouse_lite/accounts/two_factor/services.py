@@ -360,12 +360,12 @@ class TwoFactorService:
 
     @staticmethod
     def _need(collaborator: T | None) -> T:
-        if collaborator is None:
-            raise RuntimeError(
-                "This TwoFactorService was built without its collaborators: changes made for "
-                "a person need request.find_service(TwoFactorService)."
-            )
-        return collaborator
+        if collaborator is not None:
+            return collaborator
+        raise RuntimeError(
+            "This TwoFactorService was built without its collaborators: changes made for a "
+            "person need request.find_service(TwoFactorService)."
+        )
 
 
 def two_factor_service_factory(context: object, request: Any) -> TwoFactorService:

@@ -34,6 +34,15 @@ class FormViews:
         """``form_class`` filled from the POST body, or empty (nothing to validate) otherwise."""
         return form_class(self.request.POST if self.posted else None, **kwargs)
 
+    def page_unless_valid(self, form: Form, context: C) -> C | None:
+        """The page to show instead of acting on ``form``: the empty form on GET, its errors
+        (400) when the POST does not validate; None once the POSTed form is valid."""
+        if not self.posted:
+            return context
+        if not form.validate():
+            return self.refuse(400, context)
+        return None
+
     def refuse(self, status: int, context: C) -> C:
         """The page again (``context`` holds the form and its errors) with ``status``."""
         self.request.response.status = status

@@ -34,10 +34,9 @@ class ConfirmPasswordViews(FormViews):
         # account page, so the form cannot be used to send someone elsewhere.
         form.next.data = safe_next(request, request.params.get("next"))
         context = {"form": form, "minutes": request.registry["settings"].reauth_max_age // 60}
-        if request.method == "GET":
-            return context
-        if not form.validate():
-            return self.refuse(400, context)
+        page = self.page_unless_valid(form, context)
+        if page is not None:
+            return page
         user = request.user
         checked = check_current_password(request, user, form.password.data)
         if checked is PasswordCheck.RATE_LIMITED:

@@ -33,10 +33,9 @@ class LoginViews(FormViews):
             return HTTPSeeOther(safe_next(request, next_url))
         form = self.bind(LoginForm)
         context = {"form": form, "next": next_url}
-        if not self.posted:
-            return context
-        if not form.validate():
-            return self.refuse(400, context)
+        page = self.page_unless_valid(form, context)
+        if page is not None:
+            return page
         users = request.find_service(UserService)
         username = form.username.data.strip()
         user = users.get_user_by_username(username) or users.get_user_by_email(username)

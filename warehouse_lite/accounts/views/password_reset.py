@@ -31,10 +31,9 @@ class PasswordResetViews(FormViews):
         request = self.request
         form = self.bind(RequestPasswordResetForm)
         context = {"form": form, "sent": False}
-        if not self.posted:
-            return context
-        if not form.validate():
-            return self.refuse(400, context)
+        page = self.page_unless_valid(form, context)
+        if page is not None:
+            return page
         limiter = request.registry["ratelimits"].password_reset
         value = form.username_or_email.data.strip()
         if not limiter.hit(request.client_addr) or not limiter.hit(value):

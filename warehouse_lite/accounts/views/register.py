@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.view import view_config, view_defaults
+from pyramid.view import view_config
 from sqlalchemy.exc import IntegrityError
 
 from warehouse_lite.accounts import emails as account_emails
@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
 
-@view_defaults(route_name="accounts.register", renderer="accounts/register.html")
 class RegisterViews(FormViews):
-    @view_config(request_method=("GET", "POST"))
+    @view_config(
+        route_name="accounts.register",
+        renderer="accounts/register.html",
+        request_method=("GET", "POST"),
+    )
     def register(self) -> Any:
         request = self.request
         if request.identity is not None:

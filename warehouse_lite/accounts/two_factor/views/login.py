@@ -6,7 +6,8 @@ accounts/login.py) gets here; the session is logged in only by complete_login, o
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
@@ -31,6 +32,8 @@ from warehouse_lite.events.actor import Actor
 NO_PENDING_LOGIN = "No login is waiting for a security key: log in again."
 
 Pending = tuple[User, dict[str, Any]]
+F = TypeVar("F", TOTPForm, RecoveryCodeForm)
+T = TypeVar("T")
 
 
 class TwoFactorLoginViews(FormViews):
@@ -65,7 +68,59 @@ class TwoFactorLoginViews(FormViews):
         clear_user_failures(self.request, user)
         return complete_login(self.request, user, method=method, next_url=pending.get("next"))
 
+    def code_step(
+        self,
+        form_class: type[F],
+        field: str,
+        method: str,
+        context_of: Callable[[User, F], dict[str, Any]],
+        accept: Callable[[User, F], T],
+        unavailable: Callable[[User], str | None] = lambda user: None,
+    ) -> tuple[User, dict[str, Any], T] | Any:
+        """The shape of the two form steps (TOTP code, recovery code): the pending login, the
+        empty form on GET, the method ``unavailable`` to the user, the rate limit, then
+        ``accept``, whose TwoFactorError is refused (counted, recorded, shown on ``field``).
+        Returns the page to show, or (user, pending login, ``accept``'s result)."""
+        found = self.pending()
+        if found is None:
+            return self.no_pending_page()
+        user, pending = found
+        form = self.bind(form_class)
+        context = context_of(user, form)
+        if not self.posted:
+            return context
+        message = unavailable(user)
+        if message:
+            form.form_errors.append(message)
+            return self.refuse(400, context)
+        if is_rate_limited(self.request, user):
+            form.form_errors.append(TOO_MANY)
+            return self.refuse(429, context)
+        try:
+            return user, pending, accept(user, form)
+        except TwoFactorError as exc:
+            self.refused(user, method, exc)
+            form[field].errors = [str(exc)]
+            return self.refuse(400, context)
+
     # ---- TOTP --------------------------------------------------------------------------
+
+    def totp_context(self, user: User, form: TOTPForm) -> dict[str, Any]:
+        return {
+            "username": user.username,
+            "has_totp": self.service.has_totp(user),
+            "has_webauthn": self.service.has_webauthn(user),
+            "has_recovery_codes": self.service.has_recovery_codes(user),
+            "form": form,
+        }
+
+    def no_totp(self, user: User) -> str | None:
+        if self.service.has_totp(user):
+            return None
+        return (
+            "This account has no authentication application: use your security key or a "
+            "recovery code."
+        )
 
     @view_config(
         route_name="accounts.two-factor",
@@ -73,35 +128,17 @@ class TwoFactorLoginViews(FormViews):
         request_method=("GET", "POST"),
     )
     def totp(self) -> Any:
-        found = self.pending()
-        if found is None:
-            return self.no_pending_page()
-        user, pending = found
-        form = self.bind(TOTPForm)
-        context = {
-            "username": user.username,
-            "has_totp": self.service.has_totp(user),
-            "has_webauthn": self.service.has_webauthn(user),
-            "has_recovery_codes": self.service.has_recovery_codes(user),
-            "form": form,
-        }
-        if not self.posted:
-            return context
-        if not context["has_totp"]:
-            form.form_errors.append(
-                "This account has no authentication application: use your security key or a "
-                "recovery code."
-            )
-            return self.refuse(400, context)
-        if is_rate_limited(self.request, user):
-            form.form_errors.append(TOO_MANY)
-            return self.refuse(429, context)
-        try:
-            self.service.verify_totp(user, form.totp_value.data)
-        except TwoFactorError as exc:
-            self.refused(user, "totp", exc)
-            form.totp_value.errors = [str(exc)]
-            return self.refuse(400, context)
+        done = self.code_step(
+            TOTPForm,
+            "totp_value",
+            "totp",
+            self.totp_context,
+            lambda user, form: self.service.verify_totp(user, form.totp_value.data),
+            self.no_totp,
+        )
+        if not isinstance(done, tuple):
+            return done
+        user, pending, _ = done
         return HTTPSeeOther(self.finish(user, pending, "totp"))
 
     # ---- security key ------------------------------------------------------------------
@@ -154,26 +191,19 @@ class TwoFactorLoginViews(FormViews):
         request_method=("GET", "POST"),
     )
     def recovery_code(self) -> Any:
-        found = self.pending()
-        if found is None:
-            return self.no_pending_page()
-        user, pending = found
-        form = self.bind(RecoveryCodeForm)
-        context = {"form": form, "username": user.username}
-        if not self.posted:
-            return context
-        if is_rate_limited(self.request, user):
-            form.form_errors.append(TOO_MANY)
-            return self.refuse(429, context)
         actor = Actor.from_request(self.request)
-        try:
-            remaining = self.service.redeem_recovery_code(
+        done = self.code_step(
+            RecoveryCodeForm,
+            "recovery_code_value",
+            "recovery-code",
+            lambda user, form: {"form": form, "username": user.username},
+            lambda user, form: self.service.redeem_recovery_code(
                 user, form.recovery_code_value.data, actor
-            )
-        except TwoFactorError as exc:
-            self.refused(user, "recovery-code", exc)
-            form.recovery_code_value.errors = [str(exc)]
-            return self.refuse(400, context)
+            ),
+        )
+        if not isinstance(done, tuple):
+            return done
+        user, pending, remaining = done
         location = self.finish(user, pending, "recovery-code")
         if remaining <= 2:
             self.request.session.flash(

@@ -57,7 +57,7 @@ def two_factor_panel(request: Request) -> dict[str, Any]:
     }
 
 
-@view_defaults(permission=Permissions.ACCOUNT_MANAGE)
+@view_defaults(permission=Permissions.ACCOUNT_MANAGE, request_method=("GET", "POST"))
 class TwoFactorSettingsViews(FormViews):
     """The logged-in user's own second factors; every view is in sudo mode."""
 
@@ -121,11 +121,7 @@ class TwoFactorSettingsViews(FormViews):
 
     # ---- TOTP ------------------------------------------------------------------------------
 
-    @view_config(
-        route_name="manage.account.totp-provision",
-        renderer="manage/totp_provision.html",
-        request_method=("GET", "POST"),
-    )
+    @view_config(route_name="manage.account.totp-provision", renderer="manage/totp_provision.html")
     @require_recent_auth
     def totp_provision(self) -> Any:
         request, user, service = self.request, self.user, self.service
@@ -177,11 +173,7 @@ class TwoFactorSettingsViews(FormViews):
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @view_config(
-        route_name="manage.account.totp-delete",
-        renderer="manage/totp_delete.html",
-        request_method=("GET", "POST"),
-    )
+    @view_config(route_name="manage.account.totp-delete", renderer="manage/totp_delete.html")
     @require_recent_auth
     def totp_delete(self) -> Any:
         if not self.service.has_totp(self.user):
@@ -252,7 +244,6 @@ class TwoFactorSettingsViews(FormViews):
     @view_config(
         route_name="manage.account.webauthn-provision.delete",
         renderer="manage/webauthn_delete.html",
-        request_method=("GET", "POST"),
     )
     @require_recent_auth
     def webauthn_delete(self) -> Any:
@@ -282,7 +273,6 @@ class TwoFactorSettingsViews(FormViews):
     @view_config(
         route_name="manage.account.recovery-codes.generate",
         renderer="manage/recovery_codes.html",
-        request_method=("GET", "POST"),
     )
     @require_recent_auth
     def recovery_codes_generate(self) -> Any:
