@@ -7,6 +7,7 @@ shares TwoFactorError.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import re
 from typing import Any
@@ -39,6 +40,31 @@ def normalize_totp_code(value: str | None) -> str:
     if not _TOTP_RE.match(code):
         raise TwoFactorError("The code must be exactly 6 digits. Try again.")
     return code
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32(length=TOTP_SECRET_CHARS)
+
+
+def match_totp_step(
+    secret: str, value: str | None, now_step: int, *, after_step: int | None = None
+) -> int:
+    """The time step ``value`` is the code of, within the drift window around ``now_step``
+    and later than ``after_step``; TwoFactorError otherwise."""
+    code = normalize_totp_code(value)
+    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL)
+    matched = None
+    for step in range(now_step - TOTP_VALID_WINDOW, now_step + TOTP_VALID_WINDOW + 1):
+        # Compare every candidate (no early exit) so timing says nothing about which one.
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            matched = step
+    if matched is None:
+        raise TwoFactorError("Invalid code: check your authentication application and retry.")
+    if after_step is not None and matched <= after_step:
+        raise TwoFactorError(
+            "This code was already used. Wait for your application to show a new one."
+        )
+    return matched
 
 
 def normalize_recovery_code(value: str | None) -> str:

@@ -1,37 +1,30 @@
 """TwoFactorService: which second factors a user has, and every change to them.
 
-The values themselves (parsing, hashing, QR codes) are in codes.py; the WebAuthn ceremonies in
-security_keys.py. A change made for a person (``add_*``, ``remove_*``, ``issue_recovery_codes``,
-``redeem_recovery_code``, ``reset``) takes an Actor and records its security-history event and
-sends its email here, in one place, whoever calls it (the account pages, the admin area, the
-CLI).
+Values (parsing, hashing, QR codes) are in codes.py, WebAuthn ceremonies in security_keys.py.
+Each change made for a person takes an Actor, records its event and sends its email here,
+whoever calls it (the account pages, the admin area, the CLI).
 """
 
 from __future__ import annotations
 
 import datetime
-import hmac
 import secrets
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyotp
 from sqlalchemy import delete, func, select, update
 
-from warehouse_lite.accounts.two_factor import emails
+from warehouse_lite.accounts.two_factor import codes, emails
 from warehouse_lite.accounts.two_factor.codes import (
     RECOVERY_CODE_BYTES,
     RECOVERY_CODE_COUNT,
-    TOTP_DIGITS,
     TOTP_INTERVAL,
-    TOTP_SECRET_CHARS,
-    TOTP_VALID_WINDOW,
     TwoFactorError,
     format_recovery_code,
     hash_recovery_code,
+    match_totp_step,
     normalize_recovery_code,
-    normalize_totp_code,
 )
 from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, WebAuthnCredential
 from warehouse_lite.accounts.two_factor.security_keys import SignCountError, WebAuthnService
@@ -101,31 +94,14 @@ class TwoFactorService:
 
     # ---- TOTP ------------------------------------------------------------------------------
 
-    @staticmethod
-    def new_totp_secret() -> str:
-        return pyotp.random_base32(length=TOTP_SECRET_CHARS)
+    new_totp_secret = staticmethod(codes.new_totp_secret)
 
     def current_step(self) -> int:
         return int(self.clock() // TOTP_INTERVAL)
 
     def match_totp(self, secret: str, value: str | None, *, after_step: int | None = None) -> int:
-        """The time step ``value`` is the code of, within the drift window and later than
-        ``after_step``; TwoFactorError otherwise."""
-        code = normalize_totp_code(value)
-        totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL)
-        now = self.current_step()
-        matched = None
-        for step in range(now - TOTP_VALID_WINDOW, now + TOTP_VALID_WINDOW + 1):
-            # Compare every candidate (no early exit) so timing says nothing about which one.
-            if hmac.compare_digest(totp.generate_otp(step), code):
-                matched = step
-        if matched is None:
-            raise TwoFactorError("Invalid code: check your authentication application and retry.")
-        if after_step is not None and matched <= after_step:
-            raise TwoFactorError(
-                "This code was already used. Wait for your application to show a new one."
-            )
-        return matched
+        """The time step ``value`` is the code of now (see codes.match_totp_step)."""
+        return match_totp_step(secret, value, self.current_step(), after_step=after_step)
 
     def enable_totp(self, user: User, secret: str, value: str | None) -> UserTOTP:
         """Save ``secret`` as the user's TOTP application once ``value`` proves it works."""
