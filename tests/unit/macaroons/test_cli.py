@@ -19,8 +19,9 @@ from tests.unit.admin.test_cli import database, env, fresh, mails, name, seed, t
 from warehouse_lite.cli import main
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons.caveats import target_for
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService, target_for
+from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService
 from warehouse_lite.packaging.models import ProjectEvent
 
 __all__ = ["database", "env", "seed"]  # fixtures shared with the admin CLI's tests
