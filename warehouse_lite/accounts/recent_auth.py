@@ -122,9 +122,12 @@ def require_recent_auth(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def is_guarded(view: Any, attr: str | None = None) -> bool:
-    """True for a view callable wrapped by ``require_recent_auth`` (at any depth); for a
-    view class, ``attr`` names the method (as in the views introspectable)."""
+    """True for a view callable wrapped by ``require_recent_auth`` (at any depth). For a view
+    class, ``attr`` names the method (as in the views introspectable): the method is guarded,
+    or the whole class is marked (its view_defaults guard every view)."""
     if attr is not None:
+        if getattr(view, GUARD_MARK, False):
+            return True
         view = getattr(view, attr, None)
     while view is not None:
         if getattr(view, GUARD_MARK, False):
