@@ -50,7 +50,7 @@ def guarded_views(registry: Any) -> set[tuple[str, str, str]]:
     found = set()
     for item in registry.introspector.get_category("views"):
         view = item["introspectable"]
-        if view["route_name"] is None or not is_guarded(view["callable"]):
+        if view["route_name"] is None or not is_guarded(view["callable"], view["attr"]):
             continue
         methods = view["request_methods"]
         for method in (methods,) if isinstance(methods, str) else methods:

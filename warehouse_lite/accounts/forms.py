@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
-from wtforms import PasswordField, StringField, ValidationError, validators
+from wtforms import HiddenField, PasswordField, StringField, ValidationError, validators
 
 from warehouse_lite.accounts.passwords import NullBreachedPasswordChecker, password_problems
 from warehouse_lite.accounts.services import username_problem
@@ -111,3 +111,12 @@ class AddEmailForm(Form):
 
     def validate_email(self, field: Any) -> None:
         field.data = normalize_email_address((field.data or "").strip())
+
+
+class ConfirmPasswordForm(Form):
+    """Sudo mode's confirmation: the password, and the page to go back to."""
+
+    password = PasswordField(
+        "Password", [validators.InputRequired(message="Enter your password to continue.")]
+    )
+    next = HiddenField()

@@ -86,13 +86,15 @@ def ask_for_password(request: Request) -> Any:
 
 
 def require_recent_auth(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate a view (``view(request)`` or ``view(context, request)``) that makes or shows a
-    sensitive change: it runs only for a browser session whose password is recent."""
-    parameters = inspect.signature(view).parameters
+    """Decorate a view that makes or shows a sensitive change: it runs only for a browser
+    session whose password is recent. ``view`` is a function, ``view(request)`` or
+    ``view(context, request)``, or a method of a view class, ``view(self)`` (the instance
+    holds the request as ``self.request``)."""
+    parameters = list(inspect.signature(view).parameters)
+    is_method = parameters[:1] == ["self"]
     takes_context = len(parameters) == 2  # (context, request); else (request)
 
-    @functools.wraps(view)
-    def guarded(context: Any, request: Request) -> Any:
+    def answer(request: Request, call: Callable[[], Any]) -> Any:
         identity = request.identity
         if identity is None or identity.method is not AuthMethod.SESSION:
             # Unreachable through the permissions; kept so a guarded view can never be
@@ -100,14 +102,33 @@ def require_recent_auth(view: Callable[..., Any]) -> Callable[..., Any]:
             raise HTTPForbidden("Only a logged-in browser session can do this.")
         if not has_recent_auth(request):
             return ask_for_password(request)
-        return view(context, request) if takes_context else view(request)
+        return call()
+
+    if is_method:
+
+        @functools.wraps(view)
+        def guarded_method(self: Any) -> Any:
+            return answer(self.request, lambda: view(self))
+
+        setattr(guarded_method, GUARD_MARK, True)
+        return guarded_method
+
+    @functools.wraps(view)
+    def guarded(context: Any, request: Request) -> Any:
+        return answer(request, lambda: view(context, request) if takes_context else view(request))
 
     setattr(guarded, GUARD_MARK, True)
     return guarded
 
 
-def is_guarded(view: Any) -> bool:
-    """True for a view callable wrapped by ``require_recent_auth`` (at any depth)."""
+def is_guarded(view: Any, attr: str | None = None) -> bool:
+    """True for a view callable wrapped by ``require_recent_auth`` (at any depth). For a view
+    class, ``attr`` names the method (as in the views introspectable): the method is guarded,
+    or the whole class is marked (its view_defaults guard every view)."""
+    if attr is not None:
+        if getattr(view, GUARD_MARK, False):
+            return True
+        view = getattr(view, attr, None)
     while view is not None:
         if getattr(view, GUARD_MARK, False):
             return True

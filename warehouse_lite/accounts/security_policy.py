@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
-from warehouse_lite.accounts.password_check import login_limit_key
+from warehouse_lite.accounts.password_check import count_attempt, login_limits, within_limits
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import AuthMethod
 from warehouse_lite.security_policy import UserIdentity, set_auth_failure
@@ -46,7 +46,23 @@ def parse_basic_auth(request: Request) -> tuple[str, str] | None:
     return username, password
 
 
-class SessionSecurityPolicy:
+class _UserSubPolicy:
+    """What the user sub-policies share: no extra checks, nothing to remember or forget (the
+    session's logout is SessionSecurityPolicy.forget)."""
+
+    def extra_checks(
+        self, request: Request, identity: UserIdentity, context: Any, permission: str
+    ) -> Denied | None:
+        return None
+
+    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
+        return []
+
+    def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
+        return []
+
+
+class SessionSecurityPolicy(_UserSubPolicy):
     """The logged-in user of the browser session (set only once every login step is done)."""
 
     def identity(self, request: Request) -> UserIdentity | None:
@@ -62,14 +78,6 @@ class SessionSecurityPolicy:
             request.session.invalidate()
             return None
         return UserIdentity(user=user, method=AuthMethod.SESSION)
-
-    def extra_checks(
-        self, request: Request, identity: UserIdentity, context: Any, permission: str
-    ) -> Denied | None:
-        return None
-
-    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
-        return []
 
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
         request.session.invalidate()
@@ -90,7 +98,7 @@ def _password_matches(request: Request, users: UserService, user: Any, password:
     return matches
 
 
-class BasicAuthSecurityPolicy:
+class BasicAuthSecurityPolicy(_UserSubPolicy):
     """Username + password over HTTP Basic, for uploads only."""
 
     def identity(self, request: Request) -> UserIdentity | None:
@@ -102,17 +110,13 @@ class BasicAuthSecurityPolicy:
         username, password = credentials
         settings: Settings = request.registry["settings"]
         users = request.find_service(UserService)
-        rate_limits = request.registry["ratelimits"]
         user = users.get_user_by_username(username)
-        limit_key = login_limit_key(user, username)
-        if not rate_limits.login_user.test(limit_key) or not rate_limits.login_ip.test(
-            request.client_addr
-        ):
+        limits = login_limits(request, user, username)
+        if not within_limits(limits):
             set_auth_failure(request, "Too many failed login attempts; try again later.")
             return None
         if not _password_matches(request, users, user, password) or user is None:
-            rate_limits.login_user.hit(limit_key)
-            rate_limits.login_ip.hit(request.client_addr)
+            count_attempt(limits)
             set_auth_failure(request, "Invalid or non-existent authentication information.")
             return None
         if not user.is_active:
@@ -133,14 +137,3 @@ class BasicAuthSecurityPolicy:
             )
             return None
         return UserIdentity(user=user, method=AuthMethod.BASIC_PASSWORD)
-
-    def extra_checks(
-        self, request: Request, identity: UserIdentity, context: Any, permission: str
-    ) -> Denied | None:
-        return None
-
-    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
-        return []
-
-    def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
-        return []

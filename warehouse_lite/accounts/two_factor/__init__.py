@@ -38,7 +38,7 @@ def user_has_two_factor(user: User) -> bool:
 
 def includeme(config: Configurator) -> None:
     from warehouse_lite.accounts.services import TWO_FACTOR_PROVIDERS
-    from warehouse_lite.accounts.two_factor.manage_views import two_factor_panel
+    from warehouse_lite.accounts.two_factor.views.settings import two_factor_panel
     from warehouse_lite.manage.views import ACCOUNT_PANELS
 
     config.register_service_factory(two_factor_service_factory, TwoFactorService)

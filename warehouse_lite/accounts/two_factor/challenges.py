@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
     from warehouse_lite.accounts.models import User
+    from warehouse_lite.accounts.two_factor.security_keys import Ceremony
 
 # How long a challenge can be answered: the browser's prompt times out sooner (security_keys.
 # CEREMONY_TIMEOUT_MS), and a login waits at most PENDING_LOGIN_MAX_AGE for its second step.
@@ -78,3 +79,11 @@ def take(request: Request, purpose: Purpose, user: User) -> str | None:
     if row is None or row.user_id != user.id:
         return None
     return str(row.challenge)
+
+
+def offer(request: Request, purpose: Purpose, user: User, ceremony: Ceremony) -> dict[str, Any]:
+    """Keep ``ceremony``'s challenge for this session and return its options for the
+    browser (never cached: a challenge is single-use)."""
+    keep(request, purpose, user, ceremony.challenge)
+    request.response.headers["Cache-Control"] = "no-store"
+    return ceremony.options

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, PENDING_LOGIN_MAX_AGE
+from warehouse_lite.accounts.password_check import Limits, count_attempt, within_limits
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -18,20 +19,22 @@ if TYPE_CHECKING:
 TOO_MANY = "There have been too many unsuccessful two-factor attempts. Try again in a few minutes."
 
 
-def is_rate_limited(request: Request, user_id: object) -> bool:
-    """True when ``user_id`` (or this client's address) has used up its attempts."""
+def two_factor_limits(request: Request, user: User | object) -> Limits:
+    """The budgets of second factors (and of password confirmations for changing them): the
+    user's and this client address's. ``user`` is a User or its id."""
+    user_id = getattr(user, "id", user)
     limits = request.registry["ratelimits"]
-    return not limits.two_factor_user.test(str(user_id)) or not limits.two_factor_ip.test(
-        request.client_addr
-    )
+    return ((limits.two_factor_user, str(user_id)), (limits.two_factor_ip, request.client_addr))
+
+
+def is_rate_limited(request: Request, user: User | object) -> bool:
+    """True when the user (or this client's address) has used up its attempts."""
+    return not within_limits(two_factor_limits(request, user))
 
 
 def count_failure(request: Request, user: User | object) -> None:
     """One refused second factor (or confirmation) for the user and for the client address."""
-    user_id = getattr(user, "id", user)
-    limits = request.registry["ratelimits"]
-    limits.two_factor_user.hit(str(user_id))
-    limits.two_factor_ip.hit(request.client_addr)
+    count_attempt(two_factor_limits(request, user))
 
 
 def clear_user_failures(request: Request, user: User) -> None:

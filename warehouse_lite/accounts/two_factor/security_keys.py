@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from warehouse_lite.accounts.two_factor.codes import TwoFactorError
 from warehouse_lite.accounts.two_factor.models import WebAuthnCredential
-from warehouse_lite.accounts.two_factor.services import TwoFactorError
 from warehouse_lite.db import utcnow
 
 if TYPE_CHECKING:
@@ -141,6 +142,28 @@ class WebAuthnService:
             )
         return descriptors
 
+    def _verify(
+        self,
+        verify: Callable[..., Any],
+        failure: str,
+        credential: dict[str, Any],
+        challenge: str,
+        **extra: Any,
+    ) -> Any:
+        """Run py_webauthn's ``verify`` against this relying party and ``challenge``; whatever
+        it raises becomes a TwoFactorError that starts with ``failure``."""
+        try:
+            return verify(
+                credential=credential,
+                expected_challenge=_b64decode(challenge),
+                expected_rp_id=self.rp_id,
+                expected_origin=self.origin,
+                require_user_verification=False,
+                **extra,
+            )
+        except (WebAuthnException, ValueError, TypeError, KeyError, binascii.Error) as exc:
+            raise TwoFactorError(f"{failure}: {exc}") from None
+
     # ---- registration ----------------------------------------------------------------------
 
     def registration_options(self, user: User) -> Ceremony:
@@ -172,16 +195,12 @@ class WebAuthnService:
                 "reload the page and try again."
             )
         credential = _parse_credential(raw_credential)
-        try:
-            verified = webauthn.verify_registration_response(
-                credential=credential,
-                expected_challenge=_b64decode(challenge),
-                expected_rp_id=self.rp_id,
-                expected_origin=self.origin,
-                require_user_verification=False,
-            )
-        except (WebAuthnException, ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise TwoFactorError(f"The security key could not be registered: {exc}") from None
+        verified = self._verify(
+            webauthn.verify_registration_response,
+            "The security key could not be registered",
+            credential,
+            challenge,
+        )
         credential_id = bytes_to_base64url(verified.credential_id)
         exists = self.db.scalar(
             select(WebAuthnCredential).where(WebAuthnCredential.credential_id == credential_id)
@@ -235,20 +254,16 @@ class WebAuthnService:
         )
         if row is None:
             raise TwoFactorError("This security key is not registered to this account.")
-        try:
-            verified = webauthn.verify_authentication_response(
-                credential=credential,
-                expected_challenge=_b64decode(challenge),
-                expected_rp_id=self.rp_id,
-                expected_origin=self.origin,
-                credential_public_key=_b64decode(row.public_key),
-                # Zero here: the library would refuse a low counter with a generic message;
-                # we check the counter below, after the signature, to record it precisely.
-                credential_current_sign_count=0,
-                require_user_verification=False,
-            )
-        except (WebAuthnException, ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise TwoFactorError(f"The security key could not be verified: {exc}") from None
+        verified = self._verify(
+            webauthn.verify_authentication_response,
+            "The security key could not be verified",
+            credential,
+            challenge,
+            credential_public_key=_b64decode(row.public_key),
+            # Zero here: the library would refuse a low counter with a generic message;
+            # we check the counter below, after the signature, to record it precisely.
+            credential_current_sign_count=0,
+        )
         new_count = verified.new_sign_count
         # Keys that do not count always report 0; any key that counts must go strictly up.
         if (new_count or row.sign_count) and new_count <= row.sign_count:

@@ -1,116 +1,77 @@
-"""TwoFactorService: TOTP secrets and codes, recovery codes, and which methods a user has.
+"""TwoFactorService: which second factors a user has, and every change to them.
 
-Security keys (WebAuthn) live in security_keys.py; this module holds what is shared.
+Values (parsing, hashing, QR codes) are in codes.py, WebAuthn ceremonies in security_keys.py.
+Each change made for a person takes an Actor, records its event and sends its email here,
+whoever calls it (the account pages, the admin area, the CLI).
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
-import io
-import re
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyotp
-import segno
 from sqlalchemy import delete, func, select, update
 
+from warehouse_lite.accounts.two_factor import codes, emails
+from warehouse_lite.accounts.two_factor.codes import (
+    RECOVERY_CODE_BYTES,
+    RECOVERY_CODE_COUNT,
+    TOTP_INTERVAL,
+    TwoFactorError,
+    format_recovery_code,
+    hash_recovery_code,
+    match_totp_step,
+    normalize_recovery_code,
+)
 from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, WebAuthnCredential
+from warehouse_lite.accounts.two_factor.security_keys import SignCountError, WebAuthnService
+from warehouse_lite.email import Mailer
+from warehouse_lite.events import add_user_event
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from warehouse_lite.accounts.models import User
+    from warehouse_lite.events.actor import Actor
+    from warehouse_lite.ratelimit import RateLimiter
 
 Clock = Callable[[], float]
-
-TOTP_DIGITS = 6
-TOTP_INTERVAL = 30
-# One step either side: a phone clock a little fast or slow, or a code typed as it rolled over.
-TOTP_VALID_WINDOW = 1
-TOTP_SECRET_CHARS = 32  # base32: 32 characters = 160 bits, the RFC 4226 recommendation
-
-RECOVERY_CODE_COUNT = 8
-RECOVERY_CODE_BYTES = 10  # 80 bits each, shown as five groups of four hex digits
-
-_TOTP_RE = re.compile(r"^[0-9]{6}$")
-_RECOVERY_RE = re.compile(r"^[0-9a-f]{20}$")
-
-
-class TwoFactorError(ValueError):
-    """A second factor was refused; ``str(exc)`` is a message for the person."""
+T = TypeVar("T")
+TOTP_LABEL = "Authentication application"  # the label of a TOTP in events and emails
 
 
 def _utc(timestamp: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
 
 
-def normalize_totp_code(value: str | None) -> str:
-    """The six digits of a code as typed ("123 456" is fine); TwoFactorError if malformed."""
-    code = re.sub(r"\s+", "", value or "")
-    if not code:
-        raise TwoFactorError("Enter the 6-digit code from your authentication application.")
-    if not _TOTP_RE.match(code):
-        raise TwoFactorError("The code must be exactly 6 digits. Try again.")
-    return code
-
-
-def normalize_recovery_code(value: str | None) -> str:
-    """A recovery code without dashes or spaces, lowercase; TwoFactorError if malformed."""
-    code = re.sub(r"[\s-]+", "", value or "").lower()
-    if not code:
-        raise TwoFactorError("Enter one of your recovery codes.")
-    if not _RECOVERY_RE.match(code):
-        raise TwoFactorError(
-            "That is not a recovery code: they are 20 letters and digits (0-9, a-f), "
-            "like 1a2b-3c4d-5e6f-7a8b-9c0d."
-        )
-    return code
-
-
-def format_recovery_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def hash_recovery_code(user_id: Any, code: str) -> str:
-    """SHA-256 of a normalized code, salted with the user id (see RecoveryCode's docstring)."""
-    digest = hashlib.sha256()
-    digest.update(b"warehouse_lite recovery code\x00")
-    digest.update(user_id.bytes)
-    digest.update(code.encode("ascii"))
-    return digest.hexdigest()
-
-
-def totp_uri(secret: str, username: str, issuer: str) -> str:
-    """The otpauth:// URI an authenticator app scans (issuer = site name, account = username)."""
-    return pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL).provisioning_uri(
-        name=username, issuer_name=issuer
-    )
-
-
-def qr_svg(data: str) -> str:
-    """``data`` as a QR code: a standalone SVG document (served as image/svg+xml, so it
-    needs its XML namespace, which segno's svg_inline() leaves out)."""
-    qr = segno.make(data, error="m")
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=5, border=2, dark="#000", light="#fff", xmldecl=True)
-    return out.getvalue().decode("utf-8")
-
-
 class TwoFactorService:
-    """Reads and changes a user's TOTP application and recovery codes.
+    """A user's second factors: which they have, their TOTP and recovery codes, and every
+    change to them (security keys through WebAuthnService).
 
     ``clock`` returns the current Unix time; tests inject a controlled one through the
-    registry key ``two_factor.clock`` instead of patching time.
+    registry key ``two_factor.clock`` instead of patching time. Built with the database
+    alone (tests, factories) it reads and stores; the changes made for a person also need
+    the collaborators that two_factor_service_factory gives.
     """
 
-    def __init__(self, db: Session, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        db: Session,
+        clock: Clock = time.time,
+        *,
+        keys: WebAuthnService | None = None,
+        mailer: Mailer | None = None,
+        failures: RateLimiter | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        # Needed only by the changes made for a person (the factory gives all three).
+        self.keys = keys
+        self.mailer = mailer
+        self.failures = failures  # the per-user 2FA attempt limiter, cleared by reset()
 
     # ---- which methods ---------------------------------------------------------------------
 
@@ -119,15 +80,6 @@ class TwoFactorService:
 
     def has_totp(self, user: User) -> bool:
         return self.get_totp(user) is not None
-
-    def webauthn_credentials(self, user: User) -> list[WebAuthnCredential]:
-        return list(
-            self.db.scalars(
-                select(WebAuthnCredential)
-                .where(WebAuthnCredential.user_id == user.id)
-                .order_by(WebAuthnCredential.created, WebAuthnCredential.label)
-            )
-        )
 
     def has_webauthn(self, user: User) -> bool:
         found = self.db.scalar(
@@ -142,31 +94,14 @@ class TwoFactorService:
 
     # ---- TOTP ------------------------------------------------------------------------------
 
-    @staticmethod
-    def new_totp_secret() -> str:
-        return pyotp.random_base32(length=TOTP_SECRET_CHARS)
+    new_totp_secret = staticmethod(codes.new_totp_secret)
 
     def current_step(self) -> int:
         return int(self.clock() // TOTP_INTERVAL)
 
     def match_totp(self, secret: str, value: str | None, *, after_step: int | None = None) -> int:
-        """The time step ``value`` is the code of, within the drift window and later than
-        ``after_step``; TwoFactorError otherwise."""
-        code = normalize_totp_code(value)
-        totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL)
-        now = self.current_step()
-        matched = None
-        for step in range(now - TOTP_VALID_WINDOW, now + TOTP_VALID_WINDOW + 1):
-            # Compare every candidate (no early exit) so timing says nothing about which one.
-            if hmac.compare_digest(totp.generate_otp(step), code):
-                matched = step
-        if matched is None:
-            raise TwoFactorError("Invalid code: check your authentication application and retry.")
-        if after_step is not None and matched <= after_step:
-            raise TwoFactorError(
-                "This code was already used. Wait for your application to show a new one."
-            )
-        return matched
+        """The time step ``value`` is the code of now (see codes.match_totp_step)."""
+        return match_totp_step(secret, value, self.current_step(), after_step=after_step)
 
     def enable_totp(self, user: User, secret: str, value: str | None) -> UserTOTP:
         """Save ``secret`` as the user's TOTP application once ``value`` proves it works."""
@@ -272,7 +207,149 @@ class TwoFactorService:
         result: Any = self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         return int(result.rowcount or 0)
 
+    # ---- changes made by an actor: each records its event and sends its email here ---------
+
+    def add_totp(self, user: User, secret: str, code: str | None, actor: Actor) -> UserTOTP:
+        """Turn on the TOTP application whose ``secret`` the user was shown, once ``code``
+        proves it works (TwoFactorError otherwise, and nothing is recorded)."""
+        totp = self.enable_totp(user, secret, code)
+        self._method_added(actor, user, "totp", TOTP_LABEL)
+        return totp
+
+    def remove_totp(self, user: User, actor: Actor) -> int:
+        """Remove the TOTP application; returns how many recovery codes went with it (all of
+        them once no second factor is left, else none)."""
+        self.disable_totp(user)
+        return self._method_removed(actor, user, "totp", TOTP_LABEL)
+
+    def add_security_key(
+        self, user: User, credential: Any, challenge: str | None, label: str | None, actor: Actor
+    ) -> WebAuthnCredential:
+        """Register the security key that answered ``challenge`` (see WebAuthnService.register;
+        TwoFactorError if refused, and nothing is recorded)."""
+        key = self._need(self.keys).register(user, credential, challenge, label)
+        self._method_added(actor, user, "webauthn", key.label)
+        return key
+
+    def remove_security_key(self, user: User, key: WebAuthnCredential, actor: Actor) -> int:
+        """Remove one of the user's keys; returns the recovery codes voided, as remove_totp."""
+        label = key.label
+        self._need(self.keys).delete(key)
+        return self._method_removed(actor, user, "webauthn", label)
+
+    def issue_recovery_codes(self, user: User, actor: Actor) -> list[str]:
+        """A fresh set of recovery codes (every older one stops working), formatted to show."""
+        codes = self.generate_recovery_codes(user)
+        add_user_event(self.db, actor, user, "account:recovery-codes:generated", count=len(codes))
+        emails.send_recovery_codes_generated(self._need(self.mailer), actor, user, len(codes))
+        return codes
+
+    def redeem_recovery_code(self, user: User, code: str | None, actor: Actor) -> int:
+        """Log-in use of a recovery code: burns it and returns how many remain (TwoFactorError
+        if malformed, unknown or used, and nothing is recorded)."""
+        remaining = self.use_recovery_code(user, code)
+        add_user_event(self.db, actor, user, "account:recovery-codes:used", remaining=remaining)
+        emails.send_recovery_code_used(self._need(self.mailer), actor, user, remaining)
+        return remaining
+
+    def reset(self, user: User, actor: Actor, reason: str) -> list[str]:
+        """Remove every second factor of a locked-out user (TOTP, security keys, recovery
+        codes), so that their password alone logs them in and they can enroll new ones.
+
+        Returns what was removed, as words for a person; an empty list when the user had
+        nothing to remove, and then nothing is recorded. Otherwise their failed attempts are
+        forgotten (they should not block the first new login), the event
+        ``account:two-factor:reset`` names ``actor`` and ``reason``, and the user is emailed.
+        The caller (the admin area, the CLI) checks who is asking and records its own log.
+        """
+        keys = self._need(self.keys)
+        removed: list[str] = []
+        if self.disable_totp(user):
+            removed.append(emails.KIND_NAMES["totp"])
+        for key in keys.credentials(user):
+            removed.append(f"security key '{key.label}'")
+            keys.delete(key)
+        voided = self.void_recovery_codes(user)
+        if voided:
+            removed.append(f"{voided} recovery code{'' if voided == 1 else 's'}")
+        if not removed:
+            return removed
+        self._need(self.failures).clear(str(user.id))
+        add_user_event(
+            self.db,
+            actor,
+            user,
+            "account:two-factor:reset",
+            admin=actor.name,
+            reason=reason,
+            removed=removed,
+        )
+        emails.send_two_factor_reset(self._need(self.mailer), actor, user, removed, reason)
+        return removed
+
+    # ---- refusals: events only -------------------------------------------------------------
+
+    def record_refusal(self, user: User, actor: Actor, action: str, reason: str) -> None:
+        """A refused change to the user's second factors (wrong password, bad code ...)."""
+        add_user_event(
+            self.db, actor, user, "account:two-factor:refused", action=action, reason=reason
+        )
+
+    def record_login_failure(
+        self, user: User, actor: Actor, method: str, error: TwoFactorError
+    ) -> None:
+        """A refused second factor at login: the event says which method and why. A key whose
+        counter went backwards (maybe cloned) gets an event of its own first."""
+        if isinstance(error, SignCountError):
+            add_user_event(
+                self.db,
+                actor,
+                user,
+                "account:two-factor:webauthn-sign-count",
+                label=error.credential.label,
+                stored=error.credential.sign_count,
+                reported=error.reported,
+            )
+        add_user_event(
+            self.db, actor, user, "account:login:failure", method=method, reason=str(error)
+        )
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _method_added(self, actor: Actor, user: User, kind: str, label: str) -> None:
+        add_user_event(
+            self.db, actor, user, "account:two-factor:method-added", kind=kind, label=label
+        )
+        emails.send_method_added(self._need(self.mailer), actor, user, kind, label)
+
+    def _method_removed(self, actor: Actor, user: User, kind: str, label: str) -> int:
+        # Recovery codes are the way back to a second factor: without one they mean nothing.
+        still_on = self.has_two_factor(user)
+        voided = 0 if still_on else self.void_recovery_codes(user)
+        add_user_event(
+            self.db, actor, user, "account:two-factor:method-removed", kind=kind, label=label
+        )
+        emails.send_method_removed(
+            self._need(self.mailer), actor, user, kind, label, still_on=still_on
+        )
+        return voided
+
+    @staticmethod
+    def _need(collaborator: T | None) -> T:
+        if collaborator is not None:
+            return collaborator
+        raise RuntimeError(
+            "This TwoFactorService was built without its collaborators: changes made for a "
+            "person need request.find_service(TwoFactorService)."
+        )
+
 
 def two_factor_service_factory(context: object, request: Any) -> TwoFactorService:
     clock = request.registry.get("two_factor.clock") or time.time
-    return TwoFactorService(request.db, clock)
+    return TwoFactorService(
+        request.db,
+        clock,
+        keys=request.find_service(WebAuthnService),
+        mailer=request.find_service(Mailer),
+        failures=request.registry["ratelimits"].two_factor_user,
+    )

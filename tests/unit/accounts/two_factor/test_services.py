@@ -9,15 +9,15 @@ from hypothesis import strategies as st
 
 from tests.common.factories import UserFactory
 from tests.common.two_factor_factories import UserTOTPFactory
-from warehouse_lite.accounts.two_factor.services import (
+from warehouse_lite.accounts.two_factor.codes import (
     TwoFactorError,
-    TwoFactorService,
     format_recovery_code,
     hash_recovery_code,
     normalize_recovery_code,
     normalize_totp_code,
     totp_uri,
 )
+from warehouse_lite.accounts.two_factor.services import TwoFactorService
 
 
 class Clock:
