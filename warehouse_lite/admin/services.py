@@ -19,15 +19,12 @@ from warehouse_lite.accounts.models import Email, User
 from warehouse_lite.accounts.two_factor.security_keys import WebAuthnService
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
 from warehouse_lite.admin.models import AdminAction
-from warehouse_lite.email import send_email
 from warehouse_lite.events import add_user_event
 from warehouse_lite.macaroons.services import MacaroonService
-from warehouse_lite.manage.project_changes import email_owners, project_owners
-from warehouse_lite.packaging.deletion import delete_project
-from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.project_lock import lock_project
 from warehouse_lite.packaging.search import escape_like
+from warehouse_lite.packaging.services import ProjectService
 
 if TYPE_CHECKING:
     import uuid
@@ -226,38 +223,13 @@ class AdminService:
         codes), so that their password alone logs them in and they can enroll new ones.
         Returns what was removed. Emails the user. Only do this after checking who is asking
         (see /help/)."""
-        request = self._request
         reason = self.clean_reason(reason)
-        two_factor = request.find_service(TwoFactorService)
-        keys = request.find_service(WebAuthnService)
-        removed: list[str] = []
-        if two_factor.disable_totp(user):
-            removed.append("authentication application (TOTP)")
-        for key in keys.credentials(user):
-            removed.append(f"security key '{key.label}'")
-            keys.delete(key)
-        codes = two_factor.void_recovery_codes(user)
-        if codes:
-            removed.append(f"{codes} recovery code{'' if codes == 1 else 's'}")
+        two_factor = self._request.find_service(TwoFactorService)
+        # reset() records the user event and sends the email; the admin log is ours.
+        removed = two_factor.reset(user, actor, reason)
         if not removed:
             raise AdminError(f"'{user.username}' has no two-factor methods or recovery codes.")
-        # Failed attempts of the locked-out user should not block their first new login.
-        request.registry["ratelimits"].two_factor_user.clear(str(user.id))
-        self._record_user_action(
-            actor, user, "account:two-factor:reset", "reset-2fa", reason, removed=removed
-        )
-        send_email(
-            request,
-            "two-factor-reset",
-            user,
-            context={
-                "removed": removed,
-                "reason": reason,
-                "login_url": request.route_url("accounts.login"),
-                "manage_url": request.route_url("manage.account", _anchor="two-factor"),
-                "help_url": request.route_url("help", _anchor="two-factor"),
-            },
-        )
+        self._log_user_action(actor, user, "reset-2fa", reason, removed=removed)
         return removed
 
     def revoke_tokens(self, user: User, actor: Actor, reason: str) -> list[str]:
@@ -274,46 +246,22 @@ class AdminService:
 
     def remove_project(self, project: Project, actor: Actor, reason: str) -> dict[str, Any]:
         """Remove a project: its files leave the index now and the storage after the commit;
-        their filenames stay reserved. The journal gets "remove project"; since project events
-        go with the project, each owner's security history records the removal, and the
-        owners are emailed. Returns a summary (name, releases, files)."""
-        request = self._request
+        their filenames stay reserved. ProjectService.delete journals "remove project",
+        records the removal in each owner's security history (project events go with the
+        project) and emails the owners. Returns a summary (name, releases, files, owners)."""
         reason = self.clean_reason(reason)
         # As every change to a project: after the changes in flight, before anything is read.
-        if lock_project(request.db, project) is None:
+        if lock_project(self.db, project) is None:
             raise AdminError(f"The project {project.name!r} was removed meanwhile.")
-        owners = project_owners(request, project)
-        summary = {
-            "name": project.name,
-            "releases": len(project.releases),
-            "files": sum(len(release.files) for release in project.releases),
-            "owners": [owner.username for owner in owners],
-        }
-        record_journal(request, project, "remove project", actor=actor)
-        for owner in owners:
-            add_user_event(
-                self.db,
-                actor,
-                owner,
-                "project:removed-by-admin",
-                admin=actor.name,
-                reason=reason,
-                project_name=project.name,
-            )
+        normalized_name, project_id = project.normalized_name, project.id
+        summary = self._request.find_service(ProjectService).delete(project, actor, reason=reason)
         self._log(
             actor,
             "remove-project",
             kind="project",
-            name=project.normalized_name,
-            target_id=project.id,
+            name=normalized_name,
+            target_id=project_id,
             reason=reason,
             details=summary,
         )
-        email_owners(
-            request,
-            owners,
-            "project-removed-by-admin",
-            {"project_name": project.name, "reason": reason, **summary},
-        )
-        delete_project(request, project)
         return summary

@@ -54,7 +54,7 @@ class EventTag(enum.StrEnum):
     ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak"
     ACCOUNT_API_TOKEN_REVOKED_ALL = "account:api_token:revoked-all"  # by an admin
     # The person's side of a change of their role in a project: the project's PROJECT_ROLE_*
-    # tag with "account:" for "project:" (manage/project_changes.record_collaboration_change).
+    # tag with "account:" for "project:" (ProjectService in packaging/services.py).
     ACCOUNT_ROLE_ADD = "account:role:add"
     ACCOUNT_ROLE_CHANGE = "account:role:change"
     ACCOUNT_ROLE_REMOVE = "account:role:remove"
