@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 
 
 def includeme(config: Configurator) -> None:
-    from warehouse_lite.macaroons.views import account_panel
-    from warehouse_lite.manage.views import ACCOUNT_PANELS
-
     settings: Settings = config.registry["settings"]
     config.register_service_factory(macaroon_service_factory, MacaroonService)
     config.registry["security_policies"].append(MacaroonSecurityPolicy())
@@ -29,7 +26,4 @@ def includeme(config: Configurator) -> None:
         )
     except KeyConfigError as exc:
         raise SettingsError(f"Token disclosure keys: {exc}") from None
-    panel = ("macaroons/account_panel.html", account_panel)
-    if panel not in ACCOUNT_PANELS:
-        ACCOUNT_PANELS.append(panel)
     config.scan("warehouse_lite.macaroons")

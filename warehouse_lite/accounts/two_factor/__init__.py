@@ -1,8 +1,9 @@
 """Two-factor authentication: TOTP applications, WebAuthn security keys, recovery codes.
 
 The views of this package are registered by the scan of warehouse_lite.accounts (which is
-recursive); this includeme adds the services, the "has a second factor" check the login uses
-and the section of the account page (warehouse_lite.tweens places the skipped-step tween).
+recursive); this includeme adds the services and the "has a second factor" check the login
+uses (manage/ owns the account page's section; warehouse_lite.tweens places the skipped-step
+tween).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
     from warehouse_lite.accounts.models import User
 
-PANEL_TEMPLATE = "manage/_two_factor.html"
-
 
 def user_has_two_factor(user: User) -> bool:
     """For accounts.services.TWO_FACTOR_PROVIDERS: a TOTP application or a security key."""
@@ -38,13 +37,9 @@ def user_has_two_factor(user: User) -> bool:
 
 def includeme(config: Configurator) -> None:
     from warehouse_lite.accounts.services import TWO_FACTOR_PROVIDERS
-    from warehouse_lite.accounts.two_factor.views.settings import two_factor_panel
-    from warehouse_lite.manage.views import ACCOUNT_PANELS
 
     config.register_service_factory(two_factor_service_factory, TwoFactorService)
     config.register_service_factory(webauthn_service_factory, WebAuthnService)
-    # Module-level registries: an app built twice in one process must not add twice.
+    # A module-level registry: an app built twice in one process must not add twice.
     if user_has_two_factor not in TWO_FACTOR_PROVIDERS:
         TWO_FACTOR_PROVIDERS.append(user_has_two_factor)
-    if all(template != PANEL_TEMPLATE for template, _build in ACCOUNT_PANELS):
-        ACCOUNT_PANELS.append((PANEL_TEMPLATE, two_factor_panel))

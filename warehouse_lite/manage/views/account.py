@@ -1,5 +1,5 @@
 """/manage/account/: the account page (emails, password, the security history, and the
-panels other domains add) and changing the password."""
+sections about API tokens and second factors) and changing the password."""
 
 from __future__ import annotations
 
@@ -19,13 +19,21 @@ from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY
 from warehouse_lite.accounts.services import UserService
+from warehouse_lite.accounts.two_factor.views.settings import two_factor_panel
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
-from warehouse_lite.manage.views import ACCOUNT_PANELS
+from warehouse_lite.macaroons.views import account_panel as tokens_panel
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
+
+# The account page's sections from other domains, in page order: (template, callable(request)
+# -> dict that the template sees as ``panel``). manage/ owns the page, so it names them.
+ACCOUNT_PANELS = (
+    ("macaroons/account_panel.html", tokens_panel),
+    ("manage/_two_factor.html", two_factor_panel),
+)
 
 # view_config arguments of the views whose answer is the account page.
 ACCOUNT_PAGE = {"renderer": "manage/account.html", "permission": Permissions.ACCOUNT_MANAGE}

@@ -43,7 +43,7 @@ TOTP_SECRET_KEY = "totp.provision"  # session: the secret shown but not confirme
 
 
 def two_factor_panel(request: Request) -> dict[str, Any]:
-    """What the account page's two-factor section shows (manage.views.ACCOUNT_PANELS)."""
+    """What the account page's two-factor section shows (manage/views/account.py ACCOUNT_PANELS)."""
     user = request.user
     service = request.find_service(TwoFactorService)
     totp = service.get_totp(user)
