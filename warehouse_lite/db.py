@@ -21,8 +21,11 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+    from pyramid.registry import Registry
     from pyramid.request import Request
 
     from warehouse_lite.settings import Settings
@@ -188,16 +191,37 @@ def task_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+# Where the engine and the session factory live in the Pyramid registry; other modules use
+# the typed accessors below.
+_ENGINE_KEY = "warehouse_lite.db.engine"
+_SESSIONMAKER_KEY = "warehouse_lite.db.sessionmaker"
+
+
+def use_engine(registry: Registry, engine: Engine) -> None:
+    """Make the app use ``engine`` instead of one made from the settings (before includeme)."""
+    registry[_ENGINE_KEY] = engine
+
+
+def get_engine(registry: Registry) -> Engine:
+    engine: Engine = registry[_ENGINE_KEY]
+    return engine
+
+
+def get_sessionmaker(registry: Registry) -> sessionmaker[Session]:
+    """The factory of the app's ORM sessions (tasks and background work outside requests)."""
+    factory: sessionmaker[Session] = registry[_SESSIONMAKER_KEY]
+    return factory
+
+
 def _request_db(request: Request) -> Session:
-    factory = request.registry["db.sessionmaker"]
-    return get_tm_session(factory, request.tm)
+    return get_tm_session(get_sessionmaker(request.registry), request.tm)
 
 
 def includeme(config: Configurator) -> None:
-    settings: Settings = config.registry["settings"]
-    engine = config.registry.get("db.engine") or make_engine(settings)
-    config.registry["db.engine"] = engine
-    config.registry["db.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    settings = get_settings(config.registry)
+    engine = config.registry.get(_ENGINE_KEY) or make_engine(settings)
+    config.registry[_ENGINE_KEY] = engine
+    config.registry[_SESSIONMAKER_KEY] = sessionmaker(bind=engine, expire_on_commit=False)
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.add_request_method(_request_db, "db", reify=True)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from limits import parse, storage, strategies
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
@@ -91,6 +93,6 @@ class RateLimits:
 
 
 def includeme(config: Configurator) -> None:
-    rate_limits = RateLimits(config.registry["settings"])
+    rate_limits = RateLimits(get_settings(config.registry))
     config.registry["ratelimits"] = rate_limits
     config.register_service(rate_limits, RateLimits)

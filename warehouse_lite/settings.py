@@ -14,8 +14,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.registry import Registry
+    from pyramid.request import Request
 
 Environment = Literal["development", "production", "test"]
 MailBackend = Literal["outbox", "smtp"]
@@ -287,3 +292,28 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         )
     _check(settings)
     return settings
+
+
+# The one place the settings live in the Pyramid registry: everything else reads them through
+# get_settings(registry) at configuration time or request.settings while answering a request.
+_REGISTRY_KEY = "warehouse_lite.settings"
+
+
+def get_settings(registry: Registry) -> Settings:
+    """The app's settings, for configuration-time code (includeme, tween factories)."""
+    settings: Settings = registry[_REGISTRY_KEY]
+    return settings
+
+
+def store_settings(registry: Registry, settings: Settings) -> None:
+    """Install ``settings`` as the app's (config.configure; tests that change a setting)."""
+    registry[_REGISTRY_KEY] = settings
+
+
+def _request_settings(request: Request) -> Settings:
+    return get_settings(request.registry)
+
+
+def includeme(config: Configurator) -> None:
+    # Reified: one request sees one Settings even if a test swaps them between requests.
+    config.add_request_method(_request_settings, "settings", reify=True)

@@ -26,6 +26,7 @@ from warehouse_lite.packaging.models import (
     Role,
 )
 from warehouse_lite.packaging.storage_local import LocalFileStorage
+from warehouse_lite.settings import get_settings, store_settings
 
 
 def basic_auth(username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
@@ -86,10 +87,10 @@ def storage_dir(wsgi_app: Any, tmp_path: Path) -> Iterator[Path]:
 def override_settings(wsgi_app: Any) -> Iterator[Any]:
     """Call with keyword arguments to change settings for the rest of the test."""
     registry = wsgi_app.registry
-    original = registry["settings"]
+    original = get_settings(registry)
 
     def change(**values: Any) -> None:
-        registry["settings"] = dataclasses.replace(original, **values)
+        store_settings(registry, dataclasses.replace(original, **values))
 
     yield change
-    registry["settings"] = original
+    store_settings(registry, original)

@@ -17,7 +17,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from tests.common.factories import DEFAULT_PASSWORD
+from tests.common.uploads import override_settings  # noqa: F401  (a fixture for every test)
 from warehouse_lite.config import configure
+from warehouse_lite.db import get_sessionmaker
+from warehouse_lite.sessions import get_session_store
 from warehouse_lite.sessions.stores import SqlSessionStore
 from warehouse_lite.settings import Settings
 
@@ -25,7 +28,7 @@ from warehouse_lite.settings import Settings
 @pytest.fixture(scope="session")
 def wsgi_app(settings: Settings, engine: Engine) -> Any:
     store = SqlSessionStore(engine)
-    config = configure(settings, **{"db.engine": engine, "sessions.store": store})
+    config = configure(settings, engine=engine, session_store=store)
     return config.make_wsgi_app()
 
 
@@ -34,8 +37,8 @@ def app(
     wsgi_app: Any, connection: Connection, db: Session, settings: Settings
 ) -> Iterator[webtest.TestApp]:
     registry = wsgi_app.registry
-    registry["db.sessionmaker"].configure(bind=connection, join_transaction_mode="create_savepoint")
-    registry["sessions.store"].engine = connection
+    get_sessionmaker(registry).configure(bind=connection, join_transaction_mode="create_savepoint")
+    get_session_store(registry).engine = connection  # type: ignore[attr-defined]
     registry["ratelimits"].storage.reset()
     shutil.rmtree(settings.outbox_dir, ignore_errors=True)
     testapp = webtest.TestApp(

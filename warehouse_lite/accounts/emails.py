@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _signer(request: Request, purpose: str) -> TokenSigner:
-    settings = request.registry["settings"]
+    settings = request.settings
     max_age = (
         settings.email_verify_max_age
         if purpose == "email-verify"

@@ -57,7 +57,7 @@ def has_recent_auth(request: Request) -> bool:
     stamp = request.session.get(SESSION_REAUTH_KEY)
     if isinstance(stamp, bool) or not isinstance(stamp, int | float):
         return False
-    return _now(request) - stamp <= request.registry["settings"].reauth_max_age
+    return _now(request) - stamp <= request.settings.reauth_max_age
 
 
 def confirmation_url(request: Request, next_path: str) -> str:
@@ -70,7 +70,7 @@ def _form_page(request: Request) -> str:
     page. Browsers send it for same-origin forms (Referrer-Policy: same-origin)."""
     referer = request.referer or ""
     parts = urlsplit(referer)
-    if referer and f"{parts.scheme}://{parts.netloc}" == request.registry["settings"].origin:
+    if referer and f"{parts.scheme}://{parts.netloc}" == request.settings.origin:
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return str(request.route_path("manage.account"))
 

@@ -43,7 +43,7 @@ def confirm_password(request: Request) -> Any:
     form.next.data = safe_next(request, request.params.get("next"))
     context = {
         "form": form,
-        "minutes": request.registry["settings"].reauth_max_age // 60,
+        "minutes": request.settings.reauth_max_age // 60,
     }
     if request.method == "GET":
         return context

@@ -75,7 +75,7 @@ def reset_password(request: Request) -> Any:
         return {"error": str(exc), "form": None, "token": ""}
     form = ResetPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        settings = request.registry["settings"]
+        settings = request.settings
         ok = form.validate()
         form.check_new_password(
             user.username,

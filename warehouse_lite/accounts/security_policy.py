@@ -100,7 +100,7 @@ class BasicAuthSecurityPolicy:
         if credentials is None or credentials[0] == "__token__":
             return None
         username, password = credentials
-        settings: Settings = request.registry["settings"]
+        settings: Settings = request.settings
         users = request.find_service(UserService)
         rate_limits = request.registry["ratelimits"]
         user = users.get_user_by_username(username)

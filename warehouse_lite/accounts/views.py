@@ -34,7 +34,7 @@ def register(request: Request) -> Any:
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         users = request.find_service(UserService)
-        settings = request.registry["settings"]
+        settings = request.settings
         breached = request.find_service(BreachedPasswordChecker)
         if form.check_against(users, settings.password_min_length, breached):
             limited = throttle.refusal(request, form.email.data)

@@ -8,21 +8,19 @@ from typing import TYPE_CHECKING
 from warehouse_lite.macaroons.disclosure import KeyConfigError, KeySource
 from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy
 from warehouse_lite.macaroons.services import MacaroonService, macaroon_service_factory
-from warehouse_lite.settings import SettingsError
+from warehouse_lite.settings import SettingsError, get_settings
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
-
-    from warehouse_lite.settings import Settings
 
 
 def includeme(config: Configurator) -> None:
     from warehouse_lite.macaroons.views import account_panel
     from warehouse_lite.manage.views import ACCOUNT_PANELS
 
-    settings: Settings = config.registry["settings"]
+    settings = get_settings(config.registry)
     config.register_service_factory(macaroon_service_factory, MacaroonService)
-    config.registry["security_policies"].append(MacaroonSecurityPolicy())
+    config.add_security_policies(MacaroonSecurityPolicy())
     try:
         config.registry["macaroons.disclosure_keys"] = KeySource(
             settings.token_disclosure_keys, settings.token_disclosure_keys_url

@@ -28,7 +28,7 @@ def issue_upload_token(
     commits. Raises DuplicateDescription when ``user`` already has a token so described.
     """
     raw, macaroon = request.find_service(MacaroonService).create_upload_token(
-        location=request.registry["settings"].domain,
+        location=request.settings.domain,
         user=user,
         description=form.description.data,
         projects=form.selected_projects,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
@@ -23,7 +25,7 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(invitation_service_factory, InvitationService)
     if "packaging.page_cache" not in config.registry:
         config.registry["packaging.page_cache"] = PageCache()
-    pages_dir = config.registry["settings"].simple_pages_dir
+    pages_dir = get_settings(config.registry).simple_pages_dir
     if REGISTRY_KEY not in config.registry:
         config.registry[REGISTRY_KEY] = None if pages_dir is None else StaticPages(pages_dir)
     for module in VIEW_MODULES:

@@ -113,7 +113,7 @@ def cached_page(
 
 def page_response(request: Request, page: CachedPage, serial: int) -> Response:
     """A cacheable response; WebOb answers If-None-Match with 304 from the ETag."""
-    settings: Settings = request.registry["settings"]
+    settings: Settings = request.settings
     content_type = page.content_type
     response = Response(
         body=page.body,

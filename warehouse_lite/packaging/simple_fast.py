@@ -26,6 +26,7 @@ from packaging.utils import canonicalize_name
 from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.engine import Engine
 
+from warehouse_lite.db import get_engine
 from warehouse_lite.packaging import simple
 from warehouse_lite.packaging.cache import READER_KEY
 from warehouse_lite.packaging.models import Project
@@ -165,9 +166,9 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
 
 
 def includeme(config: Configurator) -> None:
-    engine = config.registry.get("db.engine")
+    engine = get_engine(config.registry)
     if READER_KEY not in config.registry:
-        use_fast_path = engine is not None and engine.dialect.name == "postgresql"
+        use_fast_path = engine.dialect.name == "postgresql"
         config.registry[READER_KEY] = PostgresSerialReader(engine) if use_fast_path else None
     config.add_tween(
         "warehouse_lite.packaging.simple_fast.simple_fast_tween_factory",

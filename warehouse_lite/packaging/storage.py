@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from zope.interface import Attribute, Interface, implementer
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
@@ -242,7 +244,7 @@ def includeme(config: Configurator) -> None:
     """Create the configured backend (tests may replace registry["packaging.storage"])."""
     from warehouse_lite.packaging.storage_local import LocalFileStorage
 
-    settings = config.registry["settings"]
+    settings = get_settings(config.registry)
     if "packaging.storage" not in config.registry:
         config.registry["packaging.storage"] = LocalFileStorage(settings.storage_dir)
     config.register_service_factory(_storage_factory, IFileStorage)

@@ -124,7 +124,7 @@ def totp_provision(request: Request) -> Any:
         "form": form,
         "secret": secret,
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-        "uri": totp_uri(secret, user.username, request.registry["settings"].site_name),
+        "uri": totp_uri(secret, user.username, request.settings.site_name),
     }
     if request.method == "GET" or form.form_errors:
         return context
@@ -153,7 +153,7 @@ def totp_provision_image(request: Request) -> Response:
     secret = request.session.get(TOTP_SECRET_KEY)
     if not secret:
         raise HTTPNotFound("No authentication application setup is in progress.")
-    uri = totp_uri(secret, request.user.username, request.registry["settings"].site_name)
+    uri = totp_uri(secret, request.user.username, request.settings.site_name)
     response = Response(qr_svg(uri), content_type="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
