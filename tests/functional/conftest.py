@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 import webtest
+from limits.storage import Storage
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from tests.common.factories import DEFAULT_PASSWORD
+from tests.common.services import singleton
 from tests.common.uploads import override_settings  # noqa: F401  (a fixture for every test)
 from warehouse_lite.config import configure
 from warehouse_lite.db import get_sessionmaker
@@ -39,7 +41,7 @@ def app(
     registry = wsgi_app.registry
     get_sessionmaker(registry).configure(bind=connection, join_transaction_mode="create_savepoint")
     get_session_store(registry).engine = connection  # type: ignore[attr-defined]
-    registry["ratelimits"].storage.reset()
+    singleton(wsgi_app, Storage).reset()  # the rate limiters' counters
     shutil.rmtree(settings.outbox_dir, ignore_errors=True)
     testapp = webtest.TestApp(
         wsgi_app, extra_environ={"REMOTE_ADDR": "192.0.2.10", "HTTP_HOST": "localhost"}

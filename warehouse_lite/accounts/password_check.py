@@ -1,4 +1,4 @@
-"""Password attempts under the per-user login rate limit (``ratelimits.login_user``).
+"""Password attempts under the per-user login rate limit (the "login.user" RateLimiter).
 
 The limit counts per account, whatever names it is reached by (username, email address, any
 case): ``login_limit_key``. Asking a logged-in user for their current password again (before
@@ -13,6 +13,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from warehouse_lite.accounts.services import UserService
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -39,7 +40,7 @@ def login_limit_key(user: User | None, typed: str) -> str:
 
 def check_current_password(request: Request, user: User, password: str) -> PasswordCheck:
     """Check ``password`` against ``user``'s under the login rate limit (a wrong one counts)."""
-    limiter = request.registry["ratelimits"].login_user
+    limiter = request.find_service(RateLimiter, name="login.user")
     key = login_limit_key(user, user.username)
     if not limiter.test(key):
         return PasswordCheck.RATE_LIMITED

@@ -18,6 +18,7 @@ from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
 from warehouse_lite.forms import Form
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -62,6 +63,6 @@ def confirm_password(request: Request) -> Any:
         form.password.errors = ["The password is not correct. Try again."]
         return context
     mark_recent_auth(request)
-    request.registry["ratelimits"].login_user.clear(user.username)
+    request.find_service(RateLimiter, name="login.user").clear(user.username)
     request.session.flash("Password confirmed.", queue="success")
     return HTTPSeeOther(form.next.data)

@@ -16,6 +16,7 @@ from warehouse_lite.accounts.tokens import TokenError
 from warehouse_lite.after_response import run_after_response
 from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -33,7 +34,7 @@ def request_password_reset(request: Request) -> Any:
     if not form.validate():
         request.response.status = 400
         return {"form": form, "sent": False}
-    limiter = request.registry["ratelimits"].password_reset
+    limiter = request.find_service(RateLimiter, name="password-reset")
     value = form.username_or_email.data.strip()
     if not limiter.hit(request.client_addr) or not limiter.hit(value):
         request.response.status = 429

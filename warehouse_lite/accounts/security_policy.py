@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from warehouse_lite.accounts.password_check import login_limit_key
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import AuthMethod
+from warehouse_lite.ratelimit import RateLimiter
 from warehouse_lite.security_policy import UserIdentity, set_auth_failure
 
 if TYPE_CHECKING:
@@ -102,17 +103,16 @@ class BasicAuthSecurityPolicy:
         username, password = credentials
         settings: Settings = request.settings
         users = request.find_service(UserService)
-        rate_limits = request.registry["ratelimits"]
+        login_user = request.find_service(RateLimiter, name="login.user")
+        login_ip = request.find_service(RateLimiter, name="login.ip")
         user = users.get_user_by_username(username)
         limit_key = login_limit_key(user, username)
-        if not rate_limits.login_user.test(limit_key) or not rate_limits.login_ip.test(
-            request.client_addr
-        ):
+        if not login_user.test(limit_key) or not login_ip.test(request.client_addr):
             set_auth_failure(request, "Too many failed login attempts; try again later.")
             return None
         if not _password_matches(request, users, user, password) or user is None:
-            rate_limits.login_user.hit(limit_key)
-            rate_limits.login_ip.hit(request.client_addr)
+            login_user.hit(limit_key)
+            login_ip.hit(request.client_addr)
             set_auth_failure(request, "Invalid or non-existent authentication information.")
             return None
         if not user.is_active:

@@ -18,6 +18,7 @@ from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -86,19 +87,20 @@ def login(request: Request) -> Any:
         request.response.status = 400
         return {"form": form, "next": next_url}
     users = request.find_service(UserService)
-    limits = request.registry["ratelimits"]
+    login_user = request.find_service(RateLimiter, name="login.user")
+    login_ip = request.find_service(RateLimiter, name="login.ip")
     username = form.username.data.strip()
     user = users.get_user_by_username(username) or users.get_user_by_email(username)
     limit_key = login_limit_key(user, username)
-    if not limits.login_user.test(limit_key) or not limits.login_ip.test(request.client_addr):
+    if not login_user.test(limit_key) or not login_ip.test(request.client_addr):
         request.response.status = 429
         form.form_errors.append(
             "There have been too many unsuccessful login attempts. Try again later."
         )
         return {"form": form, "next": next_url}
     if not users.check_password(user, form.password.data) or user is None:
-        limits.login_user.hit(limit_key)
-        limits.login_ip.hit(request.client_addr)
+        login_user.hit(limit_key)
+        login_ip.hit(request.client_addr)
         if user is not None:
             record_event(request, user, "account:login:failure", reason="password")
         request.response.status = 400

@@ -30,6 +30,7 @@ from warehouse_lite.packaging.journal import record_journal
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.project_lock import lock_project
 from warehouse_lite.packaging.search import escape_like
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -254,7 +255,7 @@ def reset_two_factor(request: Request, actor: Actor, user: User, reason: str) ->
     if not removed:
         raise AdminError(f"'{user.username}' has no two-factor methods or recovery codes.")
     # Failed attempts of the locked-out user should not block their first new login.
-    request.registry["ratelimits"].two_factor_user.clear(str(user.id))
+    request.find_service(RateLimiter, name="2fa.user").clear(str(user.id))
     _record_user_action(
         request, actor, user, "account:two-factor:reset", "reset-2fa", reason, removed=removed
     )

@@ -15,6 +15,7 @@ from warehouse_lite.authnz import Permissions
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
 from warehouse_lite.manage.views import account_context
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -71,7 +72,7 @@ def add_email(request: Request) -> Any:
         request.response.status = 429
         form.email.errors = [str(limited)]
         return account_context(request, add_email_form=form)
-    if not request.registry["ratelimits"].email_add.hit(user.id):
+    if not request.find_service(RateLimiter, name="email-add").hit(user.id):
         request.response.status = 429
         form.email.errors = ["Too many emails added recently. Try again later."]
         return account_context(request, add_email_form=form)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, PENDING_LOGIN_MAX_AGE
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -20,22 +21,20 @@ TOO_MANY = "There have been too many unsuccessful two-factor attempts. Try again
 
 def is_rate_limited(request: Request, user_id: object) -> bool:
     """True when ``user_id`` (or this client's address) has used up its attempts."""
-    limits = request.registry["ratelimits"]
-    return not limits.two_factor_user.test(str(user_id)) or not limits.two_factor_ip.test(
-        request.client_addr
-    )
+    by_user = request.find_service(RateLimiter, name="2fa.user")
+    by_ip = request.find_service(RateLimiter, name="2fa.ip")
+    return not by_user.test(str(user_id)) or not by_ip.test(request.client_addr)
 
 
 def count_failure(request: Request, user: User | object) -> None:
     """One refused second factor (or confirmation) for the user and for the client address."""
     user_id = getattr(user, "id", user)
-    limits = request.registry["ratelimits"]
-    limits.two_factor_user.hit(str(user_id))
-    limits.two_factor_ip.hit(request.client_addr)
+    request.find_service(RateLimiter, name="2fa.user").hit(str(user_id))
+    request.find_service(RateLimiter, name="2fa.ip").hit(request.client_addr)
 
 
 def clear_user_failures(request: Request, user: User) -> None:
-    request.registry["ratelimits"].two_factor_user.clear(str(user.id))
+    request.find_service(RateLimiter, name="2fa.user").clear(str(user.id))
 
 
 def _pending_userid(request: Request) -> str | None:
