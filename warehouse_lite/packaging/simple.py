@@ -95,7 +95,8 @@ def detail_key(project_id: Hashable, serial: int, content_type: str, files_prefi
 
 
 def page_cache(request: Request) -> PageCache:
-    return request.registry["packaging.page_cache"]
+    cache: PageCache = request.find_service(PageCache)
+    return cache
 
 
 def cached_page(

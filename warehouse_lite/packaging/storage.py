@@ -67,6 +67,10 @@ def metadata_path(path: str) -> str:
     return path + METADATA_SUFFIX
 
 
+# The name of the backend's IFileStorage service; the unnamed one is the transactional storage.
+BACKEND = "backend"
+
+
 class IFileStorage(Interface):
     """Where distribution files live. Paths are relative, '/'-separated, never contain '..'."""
 
@@ -215,7 +219,7 @@ class TransactionalStorage:
 
 
 def _storage_factory(context: Any, request: Request) -> TransactionalStorage:
-    return TransactionalStorage(request.registry["packaging.storage"], request.tm)
+    return TransactionalStorage(request.find_service(IFileStorage, name=BACKEND), request.tm)
 
 
 def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
@@ -241,11 +245,11 @@ def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
 
 
 def includeme(config: Configurator) -> None:
-    """Create the configured backend (tests may replace registry["packaging.storage"])."""
+    """Register the configured backend (the service named BACKEND; tests replace it) and the
+    transactional storage views use."""
     from warehouse_lite.packaging.storage_local import LocalFileStorage
 
     settings = get_settings(config.registry)
-    if "packaging.storage" not in config.registry:
-        config.registry["packaging.storage"] = LocalFileStorage(settings.storage_dir)
+    config.register_service(LocalFileStorage(settings.storage_dir), IFileStorage, name=BACKEND)
     config.register_service_factory(_storage_factory, IFileStorage)
     config.add_exception_view(storage_unavailable, context=StorageUnavailable)
