@@ -23,6 +23,7 @@ INCLUDES = [
     "pyramid_jinja2",
     "pyramid_services",
     "warehouse_lite.settings",
+    "warehouse_lite.clock",
     "warehouse_lite.db",
     "warehouse_lite.sessions",
     "warehouse_lite.ratelimit",

@@ -17,9 +17,11 @@ from limits.storage import Storage
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from tests.common.clock import FrozenClock
 from tests.common.factories import DEFAULT_PASSWORD
-from tests.common.services import singleton
+from tests.common.services import replaced, singleton
 from tests.common.uploads import override_settings  # noqa: F401  (a fixture for every test)
+from warehouse_lite.clock import Clock
 from warehouse_lite.config import configure
 from warehouse_lite.db import get_sessionmaker
 from warehouse_lite.sessions import get_session_store
@@ -114,17 +116,8 @@ def form_for(page: webtest.TestResponse, action: str, **fields: str) -> Any:
     raise AssertionError(f"no form posting to {action} with {fields}")
 
 
-class ReauthClock:
-    """What sudo mode sees as "now" (installed as registry["reauth.clock"])."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# What sudo mode sees as "now" (installed as the app's Clock service).
+ReauthClock = FrozenClock
 
 
 @pytest.fixture
@@ -132,11 +125,8 @@ def reauth_clock(app: webtest.TestApp) -> Iterator[ReauthClock]:
     """Ages the session's last password entry (login or confirmation) without waiting."""
     import time
 
-    registry = app.app.registry
-    clock = ReauthClock(time.time())
-    registry["reauth.clock"] = clock
-    yield clock
-    registry["reauth.clock"] = None
+    with replaced(app.app, Clock, ReauthClock(time.time())) as clock:
+        yield clock
 
 
 CONFIRM_PATH = "/account/confirm-password/"

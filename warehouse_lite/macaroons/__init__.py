@@ -22,9 +22,8 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(macaroon_service_factory, MacaroonService)
     config.add_security_policies(MacaroonSecurityPolicy())
     try:
-        config.registry["macaroons.disclosure_keys"] = KeySource(
-            settings.token_disclosure_keys, settings.token_disclosure_keys_url
-        )
+        keys = KeySource(settings.token_disclosure_keys, settings.token_disclosure_keys_url)
+        config.register_service(keys, KeySource)
     except KeyConfigError as exc:
         raise SettingsError(f"Token disclosure keys: {exc}") from None
     panel = ("macaroons/account_panel.html", account_panel)

@@ -124,7 +124,7 @@ def test_enroll_refuses_wrong_and_stale_codes(app, db, clock, outbox):
     assert db.get(UserTOTP, user.id) is None
     assert outbox() == []
     # A code of another secret (e.g. an older QR code) is refused too.
-    assert _confirm(app, pyotp.TOTP(pyotp.random_base32()).at(clock.now)).status_code == 400
+    assert _confirm(app, pyotp.TOTP(pyotp.random_base32()).at(clock.at)).status_code == 400
     assert db.get(UserTOTP, user.id) is None
 
 

@@ -19,6 +19,7 @@ import pyotp
 import segno
 from sqlalchemy import delete, func, select, update
 
+from warehouse_lite import clock as clock_service
 from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, WebAuthnCredential
 
 if TYPE_CHECKING:
@@ -274,5 +275,5 @@ class TwoFactorService:
 
 
 def two_factor_service_factory(context: object, request: Any) -> TwoFactorService:
-    clock = request.registry.get("two_factor.clock") or time.time
+    clock = request.find_service(clock_service.Clock).time
     return TwoFactorService(request.db, clock)
