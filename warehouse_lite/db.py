@@ -21,6 +21,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from warehouse_lite.registry_slots import RegistrySlot
 from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
@@ -191,26 +192,22 @@ def task_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-# Where the engine and the session factory live in the Pyramid registry; other modules use
-# the typed accessors below.
-_ENGINE_KEY = "warehouse_lite.db.engine"
-_SESSIONMAKER_KEY = "warehouse_lite.db.sessionmaker"
+_ENGINE: RegistrySlot[Engine] = RegistrySlot("warehouse_lite.db.engine")
+_SESSIONMAKER: RegistrySlot[sessionmaker[Session]] = RegistrySlot("warehouse_lite.db.sessionmaker")
 
 
 def use_engine(registry: Registry, engine: Engine) -> None:
     """Make the app use ``engine`` instead of one made from the settings (before includeme)."""
-    registry[_ENGINE_KEY] = engine
+    _ENGINE.put(registry, engine)
 
 
 def get_engine(registry: Registry) -> Engine:
-    engine: Engine = registry[_ENGINE_KEY]
-    return engine
+    return _ENGINE.get(registry)
 
 
 def get_sessionmaker(registry: Registry) -> sessionmaker[Session]:
     """The factory of the app's ORM sessions (tasks and background work outside requests)."""
-    factory: sessionmaker[Session] = registry[_SESSIONMAKER_KEY]
-    return factory
+    return _SESSIONMAKER.get(registry)
 
 
 def _request_db(request: Request) -> Session:
@@ -219,9 +216,10 @@ def _request_db(request: Request) -> Session:
 
 def includeme(config: Configurator) -> None:
     settings = get_settings(config.registry)
-    engine = config.registry.get(_ENGINE_KEY) or make_engine(settings)
-    config.registry[_ENGINE_KEY] = engine
-    config.registry[_SESSIONMAKER_KEY] = sessionmaker(bind=engine, expire_on_commit=False)
+    if not _ENGINE.is_set(config.registry):
+        use_engine(config.registry, make_engine(settings))
+    engine = get_engine(config.registry)
+    _SESSIONMAKER.put(config.registry, sessionmaker(bind=engine, expire_on_commit=False))
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.add_request_method(_request_db, "db", reify=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
+from warehouse_lite.registry_slots import RegistrySlot
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.registry import Registry
@@ -336,20 +338,19 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     return settings
 
 
-# The one place the settings live in the Pyramid registry: everything else reads them through
-# get_settings(registry) at configuration time or request.settings while answering a request.
-_REGISTRY_KEY = "warehouse_lite.settings"
+# Everything reads the settings through get_settings(registry) at configuration time or
+# request.settings while answering a request.
+_SETTINGS: RegistrySlot[Settings] = RegistrySlot("warehouse_lite.settings")
 
 
 def get_settings(registry: Registry) -> Settings:
     """The app's settings, for configuration-time code (includeme, tween factories)."""
-    settings: Settings = registry[_REGISTRY_KEY]
-    return settings
+    return _SETTINGS.get(registry)
 
 
 def store_settings(registry: Registry, settings: Settings) -> None:
     """Install ``settings`` as the app's (config.configure; tests that change a setting)."""
-    registry[_REGISTRY_KEY] = settings
+    _SETTINGS.put(registry, settings)
 
 
 def _request_settings(request: Request) -> Settings:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from warehouse_lite.db import get_engine
+from warehouse_lite.registry_slots import RegistrySlot
 from warehouse_lite.sessions.session import ServerSideSession, session_factory_for
 from warehouse_lite.sessions.stores import RedisSessionStore, SessionStore, SqlSessionStore
 from warehouse_lite.settings import get_settings
@@ -26,24 +27,22 @@ __all__ = [
 ]
 
 
-# Where the store lives in the Pyramid registry; other modules use the accessors below.
-_STORE_KEY = "warehouse_lite.sessions.store"
+_STORE: RegistrySlot[SessionStore] = RegistrySlot("warehouse_lite.sessions.store")
 
 
 def use_session_store(registry: Registry, store: SessionStore) -> None:
     """Make the app keep sessions in ``store`` instead of the configured one (before includeme)."""
-    registry[_STORE_KEY] = store
+    _STORE.put(registry, store)
 
 
 def get_session_store(registry: Registry) -> SessionStore:
-    store: SessionStore = registry[_STORE_KEY]
-    return store
+    return _STORE.get(registry)
 
 
 def includeme(config: Configurator) -> None:
     settings = get_settings(config.registry)
     store: SessionStore
-    if _STORE_KEY in config.registry:
+    if _STORE.is_set(config.registry):
         store = get_session_store(config.registry)
     elif settings.redis_url:
         store = RedisSessionStore.from_url(settings.redis_url)

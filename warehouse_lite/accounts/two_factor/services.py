@@ -105,8 +105,8 @@ def qr_svg(data: str) -> str:
 class TwoFactorService:
     """Reads and changes a user's TOTP application and recovery codes.
 
-    ``clock`` returns the current Unix time; tests inject a controlled one through the
-    registry key ``two_factor.clock`` instead of patching time.
+    ``clock`` returns the current Unix time; the app passes its Clock service's, which tests
+    replace instead of patching time.
     """
 
     def __init__(self, db: Session, clock: Clock = time.time) -> None:
