@@ -43,6 +43,7 @@ INCLUDES = [
     "warehouse_lite.forklift",
     "warehouse_lite.legacy_api",
     "warehouse_lite.admin",
+    "warehouse_lite.email",
     "warehouse_lite.email.outbox",
 ]
 

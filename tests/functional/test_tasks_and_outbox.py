@@ -7,7 +7,7 @@ from pyramid.request import apply_request_extensions
 from pyramid.testing import DummyRequest
 
 from tests.common.factories import UserFactory
-from warehouse_lite.email import send_email
+from warehouse_lite.email import Mailer
 
 
 def _request(wsgi_app):  # type: ignore[no-untyped-def]
@@ -26,11 +26,11 @@ def _request(wsgi_app):  # type: ignore[no-untyped-def]
 def test_email_is_sent_only_when_the_transaction_commits(app, db, outbox, wsgi_app):
     user = UserFactory(username="olga")
     request, manager = _request(wsgi_app)
-    send_email(request, "password-change", user)
+    Mailer(request).send("password-change", user)
     manager.abort()
     assert outbox() == []
     request, manager = _request(wsgi_app)
-    send_email(request, "password-change", user)
+    Mailer(request).send("password-change", user)
     manager.commit()
     [mail] = outbox()
     assert mail.to == "olga@example.com" and "password has changed" in mail.subject

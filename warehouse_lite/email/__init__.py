@@ -1,10 +1,11 @@
 """Emails to users: render a template directory, store it in the outbox, deliver after commit.
 
-Each email is templates/email/<name>/{subject.txt, body.txt, body.html}. ``send_email`` is
-called from views and services: the rendered message is a row written in the request's
-transaction (email/models.py), so it exists exactly when the change it reports does; after the
-commit a Celery task (or, in the embedded server, the background thread) delivers it, and the
-outbox sweep delivers whatever that first attempt could not (email/delivery.py).
+Each email is templates/email/<name>/{subject.txt, body.txt, body.html}. ``Mailer.send``
+(``send_email`` for short) is called from views and services: the rendered message is a row
+written in the request's transaction (email/models.py), so it exists exactly when the change
+it reports does; after the commit a Celery task (or, in the embedded server, the background
+thread) delivers it, and the outbox sweep delivers whatever that first attempt could not
+(email/delivery.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from warehouse_lite.email.delivery import deliver, queue_email
 from warehouse_lite.email.tasks import deliver_email_task
 
 if TYPE_CHECKING:
+    from pyramid.config import Configurator
     from pyramid.request import Request
     from sqlalchemy.orm import Session, sessionmaker
 
     from warehouse_lite.accounts.models import User
+    from warehouse_lite.events.actor import Actor
     from warehouse_lite.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,64 @@ def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[s
     }
 
 
+class Mailer:
+    """Queues emails in the request's transaction and starts their delivery after the commit.
+
+    Looked up with ``request.find_service(Mailer)``; the request is the one whose transaction
+    holds the email and whose URLs the templates render (a prepared request of the configured
+    app at the command line).
+    """
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def send(
+        self,
+        name: str,
+        to: str | User,
+        *,
+        context: dict[str, Any] | None = None,
+        requested: bool = False,
+        actor: Actor | None = None,
+    ) -> None:
+        """Queue the email ``name`` for ``to`` (an address, or a user's primary address).
+
+        Stored in the request's transaction; sent only if it commits, and then at least
+        once. The email counts toward the rate limits of email/throttle.py, charged to
+        ``actor`` (default: the request's user); ``requested`` says its purpose is to reach
+        this address at someone's request (verification, password reset, invitation).
+        Raises EmailRateLimited when a limit is spent (the request's transaction is then
+        aborted: nothing of the action happens).
+        """
+        request = self._request
+        context = dict(context or {})
+        recipient = None
+        if isinstance(to, str):
+            address = to
+        else:
+            recipient = to
+            context.setdefault("user", to)
+            primary = to.primary_email
+            if primary is None:
+                return
+            address = primary.email
+        throttle.count(request, recipient, address, requested=requested, actor=actor)
+        row = queue_email(request.db, name, address, render_email(request, name, context))
+        email_id = row.id
+        factory = get_sessionmaker(request.registry)
+        settings = request.settings
+
+        def start_delivery(committed: bool) -> None:
+            if committed:
+                _start_delivery(factory, settings, email_id)
+
+        request.tm.get().addAfterCommitHook(start_delivery)
+
+
+def mailer_factory(context: object, request: Request) -> Mailer:
+    return Mailer(request)
+
+
 def send_email(
     request: Request,
     name: str,
@@ -50,36 +111,8 @@ def send_email(
     context: dict[str, Any] | None = None,
     requested: bool = False,
 ) -> None:
-    """Queue the email ``name`` for ``to`` (an address, or a user's primary address).
-
-    Stored in the request's transaction; sent only if it commits, and then at least once.
-    The email counts toward the rate limits
-    of email/throttle.py; ``requested`` says its purpose is to reach this address at someone's
-    request (verification, password reset, invitation). Raises EmailRateLimited when a limit
-    is spent (the request's transaction is then aborted: nothing of the action happens).
-    """
-    context = dict(context or {})
-    recipient = None
-    if isinstance(to, str):
-        address = to
-    else:
-        recipient = to
-        context.setdefault("user", to)
-        primary = to.primary_email
-        if primary is None:
-            return
-        address = primary.email
-    throttle.count(request, recipient, address, requested=requested)
-    row = queue_email(request.db, name, address, render_email(request, name, context))
-    email_id = row.id
-    factory = get_sessionmaker(request.registry)
-    settings = request.settings
-
-    def start_delivery(committed: bool) -> None:
-        if committed:
-            _start_delivery(factory, settings, email_id)
-
-    request.tm.get().addAfterCommitHook(start_delivery)
+    """``Mailer.send`` for the request's own user (see there)."""
+    request.find_service(Mailer).send(name, to, context=context, requested=requested)
 
 
 def _start_delivery(
@@ -104,3 +137,7 @@ def _start_delivery(
         deliver_email_task.apply_async(args=[str(email_id)], retry=False)
     except Exception as exc:  # the broker is unreachable: kombu's errors, OSError ...
         logger.warning("email %s left to the outbox sweep: %s", email_id, exc)
+
+
+def includeme(config: Configurator) -> None:
+    config.register_service_factory(mailer_factory, Mailer)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
     from warehouse_lite.accounts.models import User
+    from warehouse_lite.events.actor import Actor
 
 
 class EmailRateLimited(Exception):
@@ -54,12 +55,20 @@ ADDRESS_MESSAGE = "Too many emails were sent to this address"
 ACTOR_MESSAGE = "Too many emails were sent because of your actions"
 
 
-def _actor(request: Request, requested: bool) -> tuple[object, ...] | None:
+def _acting_user(request: Request, actor: Actor | None) -> User | None:
+    return actor.user if actor is not None else request.user
+
+
+def _actor(
+    request: Request, requested: bool, actor: Actor | None = None
+) -> tuple[object, ...] | None:
     """Who the email is charged to, or None when it is not counted."""
+    if actor is not None and actor.via in ("cli", "system"):
+        return None  # the operator's commands and the index's own jobs
     route = getattr(request, "matched_route", None)
     if route is None or route.name.startswith("admin."):
         return None  # requests outside a route (the CLI's) and the admin pages
-    user = request.user
+    user = _acting_user(request, actor)
     if user is not None:
         return ("user", user.id)
     if requested and request.client_addr:
@@ -67,8 +76,10 @@ def _actor(request: Request, requested: bool) -> tuple[object, ...] | None:
     return None
 
 
-def _is_actors_own(request: Request, recipient: User | None, address: str) -> bool:
-    user = request.user
+def _is_actors_own(
+    request: Request, recipient: User | None, address: str, actor: Actor | None = None
+) -> bool:
+    user = _acting_user(request, actor)
     if user is None:
         return False
     if recipient is not None:
@@ -94,17 +105,25 @@ def refusal(request: Request, address: str | None = None) -> EmailRateLimited | 
     return None
 
 
-def count(request: Request, recipient: User | None, address: str, *, requested: bool) -> None:
+def count(
+    request: Request,
+    recipient: User | None,
+    address: str,
+    *,
+    requested: bool,
+    actor: Actor | None = None,
+) -> None:
     """Charge one email to ``address`` to the budgets it belongs to.
 
     ``requested``: the email's purpose is to reach this address (verification, reset,
-    invitation). Raises EmailRateLimited when a budget is spent.
+    invitation). ``actor``: who caused it, when not the request's user. Raises
+    EmailRateLimited when a budget is spent.
     """
-    actor = _actor(request, requested)
-    if actor is None or _is_actors_own(request, recipient, address):
+    charged = _actor(request, requested, actor)
+    if charged is None or _is_actors_own(request, recipient, address, actor):
         return
     by_address, by_actor = _limiters(request)
     if requested and not by_address.hit(address):
         raise _limited(by_address, (address,), ADDRESS_MESSAGE)
-    if not by_actor.hit(*actor):
-        raise _limited(by_actor, actor, ACTOR_MESSAGE)
+    if not by_actor.hit(*charged):
+        raise _limited(by_actor, charged, ACTOR_MESSAGE)

@@ -10,11 +10,17 @@ from warehouse_lite.packaging.static_pages import forget_project_pages
 if TYPE_CHECKING:
     from pyramid.request import Request
 
+    from warehouse_lite.events.actor import Actor
     from warehouse_lite.packaging.models import Project
 
 
 def record_journal(
-    request: Request, project: Project, action: str, *, version: str | None = None
+    request: Request,
+    project: Project,
+    action: str,
+    *,
+    version: str | None = None,
+    actor: Actor | None = None,
 ) -> JournalEntry:
     """Append a journal entry about ``project``; its serial becomes the project's last_serial.
 
@@ -24,8 +30,11 @@ def record_journal(
     ``project.last_serial`` the old serial. Caches keyed on ``Project.last_serial`` (the
     simple page, ETags) see the change from the commit on, and the published copies of the
     project's page and of the project list are withdrawn.
+
+    The entry names ``actor``'s account as the submitter; without an actor, the request's
+    authenticated user.
     """
-    user = request.user
+    user = actor.user if actor is not None else request.user
     entry = JournalEntry(
         name=project.name,
         version=version,
