@@ -1,4 +1,5 @@
-"""`warehouse-lite backup create DIR` and `warehouse-lite backup restore DIR`.
+"""Back up and restore: the database, the stored files and a manifest (the commands are
+`warehouse-lite backup create DIR` and `warehouse-lite backup restore DIR`, in cli/backup.py).
 
 A backup directory holds the database (PostgreSQL: a pg_dump custom-format archive; SQLite: a
 copy made with SQLite's online backup API), ``files/`` with every stored object the database
@@ -32,7 +33,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
 
 from warehouse_lite.packaging.static_pages import StaticPages
-from warehouse_lite.settings import Settings, SettingsError, load_settings
+from warehouse_lite.settings import Settings
 
 MANIFEST = "manifest.json"
 FILES = "files"
@@ -272,37 +273,3 @@ def restore_backup(settings: Settings, directory: Path) -> dict[str, int]:
         # Pages published from whatever database was there before must not be served.
         StaticPages(settings.simple_pages_dir).clear()
     return {"files": len(manifest["files"]), "copied": restored}
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(f"configuration error: {exc}") from None
-
-
-@click.group("backup")
-def backup() -> None:
-    """Back up and restore the database and the file storage."""
-
-
-@backup.command("create")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def backup_create(directory: Path) -> None:
-    """Back up into DIRECTORY (new or empty): database, files, manifest.json."""
-    manifest = create_backup(_settings(), directory)
-    click.echo(
-        f"backed up the {manifest['database']['kind']} database and "
-        f"{len(manifest['files'])} files into {directory}"
-    )
-
-
-@backup.command("restore")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def backup_restore(directory: Path) -> None:
-    """Restore DIRECTORY into the configured, empty database and the file storage."""
-    result = restore_backup(_settings(), directory)
-    click.echo(
-        f"restored the database and {result['files']} files ({result['copied']} copied) "
-        f"from {directory}; run `warehouse-lite db upgrade` if this code is newer"
-    )

@@ -27,7 +27,6 @@ from warehouse_lite.headers import security_headers
 from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
-    from pyramid.config import Configurator
     from pyramid.request import Request
 
     from warehouse_lite.settings import Settings
@@ -151,10 +150,3 @@ def canonical_tween_factory(handler: Any, registry: Any) -> Any:
         return handler(request)
 
     return tween
-
-
-def includeme(config: Configurator) -> None:
-    # The outermost tween: nothing may read the host or the address before it has run.
-    from pyramid.tweens import INGRESS
-
-    config.add_tween("warehouse_lite.canonical.canonical_tween_factory", under=INGRESS)

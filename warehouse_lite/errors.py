@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from pyramid.httpexceptions import HTTPException, status_map
+from pyramid.httpexceptions import status_map
 from pyramid.response import Response
 
 if TYPE_CHECKING:
@@ -60,10 +60,3 @@ def server_fault(
         response.headers["Retry-After"] = str(retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def http_error(status: int, message: str) -> HTTPException:
-    """An HTTP exception whose reason phrase is ``message``, for raising from deep code."""
-    exc: HTTPException = status_map[status](detail=message)
-    exc.status = f"{status} {_reason(message)}"
-    return exc

@@ -10,7 +10,6 @@ from warehouse_lite.sessions.session import COOKIE_NAME
 from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
-    from pyramid.config import Configurator
     from pyramid.request import Request
     from pyramid.response import Response
 
@@ -90,11 +89,3 @@ def security_headers_tween_factory(handler: Any, registry: Any) -> Any:
         return response
 
     return tween
-
-
-def includeme(config: Configurator) -> None:
-    # Inside the canonical-host tween (which must see the request first), outside the rest.
-    config.add_tween(
-        "warehouse_lite.headers.security_headers_tween_factory",
-        under="warehouse_lite.canonical.canonical_tween_factory",
-    )

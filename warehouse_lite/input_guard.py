@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from warehouse_lite.errors import api_error
 
 if TYPE_CHECKING:
-    from pyramid.config import Configurator
     from pyramid.request import Request
     from pyramid.response import Response
 
@@ -45,11 +44,3 @@ def input_guard_tween_factory(handler: Any, registry: Any) -> Any:
         return handler(request)
 
     return tween
-
-
-def includeme(config: Configurator) -> None:
-    # Below the exception-view tween, so a UnicodeDecodeError raised while reading the query
-    # or form still reaches the exception views (a 400 there).
-    from pyramid.tweens import EXCVIEW
-
-    config.add_tween("warehouse_lite.input_guard.input_guard_tween_factory", under=EXCVIEW)

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from tests.common.dists import Dist
 from tests.common.factories import DEFAULT_PASSWORD
 from tests.common.services import replaced, singleton
+from warehouse_lite.events.models import ProjectEvent
 from warehouse_lite.packaging.cache import PageCache
 from warehouse_lite.packaging.models import (
     File,
     FilenameRegistry,
     JournalEntry,
     Project,
-    ProjectEvent,
     Release,
     Role,
 )

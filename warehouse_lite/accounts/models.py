@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse_lite.db import Base, UUIDPrimaryKey, utcnow
-
-if TYPE_CHECKING:
-    from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import HasEvents, UserEvent
 
 
-class User(UUIDPrimaryKey, Base):
+class User(HasEvents[UserEvent], UUIDPrimaryKey, Base):
     __tablename__ = "users"
 
     username: Mapped[str] = mapped_column(String(50))
@@ -31,9 +28,6 @@ class User(UUIDPrimaryKey, Base):
 
     emails: Mapped[list[Email]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Email.email"
-    )
-    events: Mapped[list[UserEvent]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="UserEvent.time.desc()"
     )
 
     @property

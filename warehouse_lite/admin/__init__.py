@@ -1,7 +1,7 @@
 """Administration: the /admin/ web area and `warehouse-lite admin ...` commands.
 
-Both call admin.services, which records every action (AdminAction log and user events) with
-the administrator's name and a reason.
+Both call AdminService (admin/services.py), which records every action (AdminAction log and
+user events) with the administrator's name and a reason.
 """
 
 from __future__ import annotations
@@ -13,4 +13,8 @@ if TYPE_CHECKING:
 
 
 def includeme(config: Configurator) -> None:
+    # Imported here: `warehouse-lite` imports admin.cli (so this package) at start-up.
+    from warehouse_lite.admin.services import AdminService
+
+    config.register_service_factory(lambda context, request: AdminService(request), AdminService)
     config.scan("warehouse_lite.admin.views")

@@ -1,16 +1,17 @@
 """`warehouse-lite admin ...`: the admin actions from a shell on the server.
 
-The commands run the same admin.services functions as the web admin, on a request prepared
-from the configured application (pyramid.scripting.prepare with a request for SITE_URL): so
-emails render with the site's real URLs, and everything that waits for the commit (sending
-mail through Celery, deleting stored files) happens exactly as after a web request.
+The commands make the same AdminService calls as the web admin, as an operator Actor (--admin:
+nobody is logged in on the request), on a request prepared from the configured application
+(pyramid.scripting.prepare with a request for SITE_URL): so emails render with the site's real
+URLs, and everything that waits for the commit (sending mail through Celery, deleting stored
+files) happens exactly as after a web request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,7 +20,10 @@ from warehouse_lite.settings import SettingsError, load_settings
 if TYPE_CHECKING:
     from pyramid.request import Request
 
-    from warehouse_lite.admin.services import Actor
+    from warehouse_lite.accounts.models import User
+    from warehouse_lite.admin.services import AdminService
+    from warehouse_lite.events.actor import Actor
+    from warehouse_lite.packaging.models import Project
 
 ADMIN_OPTION = click.option(
     "--admin",
@@ -65,29 +69,40 @@ def admin_request() -> Iterator[Request]:
 
 
 def _actor(request: Request, admin_name: str) -> Actor:
-    """The Actor for --admin; a name that is an account must be an administrator's."""
+    """The Actor for --admin; a name that is an account must be an administrator's (the
+    journal and the log then name that account)."""
     from warehouse_lite.accounts.services import UserService
-    from warehouse_lite.admin.services import Actor
+    from warehouse_lite.events.actor import Actor
 
     user = request.find_service(UserService).get_user_by_username(admin_name)
     if user is not None and not user.is_admin:
         raise click.ClickException(f"--admin {admin_name!r} is a user without the admin flag")
-    # record_journal reads request.user: the journal then names the administrator.
-    request.user = user
-    return Actor(
-        username=user.username if user else admin_name, via="cli", user_id=user and user.id
-    )
+    return Actor.operator(admin_name, user=user)
 
 
-def _run(action: Callable[[Request, Actor], str], admin_name: str) -> None:
-    from warehouse_lite.admin.services import AdminError
+def _run(action: Callable[[AdminService, Actor], str], admin_name: str) -> None:
+    """Run ``action`` in a transaction of its own; print what it says, or its refusal."""
+    from warehouse_lite.admin.services import AdminError, AdminService
 
     try:
         with admin_request() as request:
-            message = action(request, _actor(request, admin_name))
+            message = action(request.find_service(AdminService), _actor(request, admin_name))
     except AdminError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(message)
+
+
+def _list_matches(kind: str, query: str, describe: Callable[[Request, Any], str]) -> None:
+    """Print one line per user or project (``kind``) whose name matches ``query``."""
+    from warehouse_lite.admin.services import AdminService
+
+    with admin_request() as request:
+        admin = request.find_service(AdminService)
+        found = admin.find_users(query) if kind == "user" else admin.find_projects(query)
+        if not found:
+            raise click.ClickException(f"no {kind} matches {query!r}")
+        for item in found:
+            click.echo(describe(request, item))
 
 
 @click.group("admin")
@@ -100,60 +115,47 @@ def admin() -> None:
 @click.argument("query")
 def find_user(query: str) -> None:
     """Users whose username or email address contains QUERY."""
-    from warehouse_lite.admin import services
+    from warehouse_lite.admin.services import AdminService
     from warehouse_lite.macaroons.services import MacaroonService
 
-    with admin_request() as request:
-        users = services.find_users(request.db, query)
-        if not users:
-            raise click.ClickException(f"no user matches {query!r}")
-        for user in users:
-            methods = services.two_factor_methods(request, user)
-            second = [
-                name for name, on in (("totp", methods["totp"]), ("keys", methods["keys"])) if on
-            ]
-            tokens = len(request.find_service(MacaroonService).macaroons_for_user(user))
-            flags = ("active" if user.is_active else "DISABLED") + (
-                ", admin" if user.is_admin else ""
-            )
-            emails = ", ".join(
-                e.email + ("" if e.verified else " (unverified)") for e in user.emails
-            )
-            click.echo(
-                f"{user.username}\t{flags}\t2fa: {'+'.join(second) or 'none'}\t"
-                f"tokens: {tokens}\t{emails}"
-            )
+    def describe(request: Request, user: User) -> str:
+        methods = request.find_service(AdminService).two_factor_methods(user)
+        second = [name for name, on in (("totp", methods["totp"]), ("keys", methods["keys"])) if on]
+        tokens = len(request.find_service(MacaroonService).macaroons_for_user(user))
+        flags = ("active" if user.is_active else "DISABLED") + (", admin" if user.is_admin else "")
+        emails = ", ".join(e.email + ("" if e.verified else " (unverified)") for e in user.emails)
+        return (
+            f"{user.username}\t{flags}\t2fa: {'+'.join(second) or 'none'}\t"
+            f"tokens: {tokens}\t{emails}"
+        )
+
+    _list_matches("user", query, describe)
 
 
 @admin.command("find-project")
 @click.argument("query")
 def find_project(query: str) -> None:
     """Projects whose name contains QUERY."""
-    from warehouse_lite.admin import services
 
-    with admin_request() as request:
-        projects = services.find_projects(request.db, query)
-        if not projects:
-            raise click.ClickException(f"no project matches {query!r}")
-        for project in projects:
-            owners = ", ".join(sorted(f"{r.user.username} ({r.role_name})" for r in project.roles))
-            files = sum(len(release.files) for release in project.releases)
-            click.echo(
-                f"{project.name}\treleases: {len(project.releases)}\tfiles: {files}\t{owners}"
-            )
+    def describe(request: Request, project: Project) -> str:
+        owners = ", ".join(sorted(f"{r.user.username} ({r.role_name})" for r in project.roles))
+        files = sum(len(release.files) for release in project.releases)
+        return f"{project.name}\treleases: {len(project.releases)}\tfiles: {files}\t{owners}"
+
+    _list_matches("project", query, describe)
 
 
-def _user_command(name: str, help_text: str, done: str, function_name: str) -> None:
+def _user_command(name: str, help_text: str, done: str, method: str) -> None:
+    """A command that runs the AdminService ``method`` on USERNAME with --reason."""
+
     @admin.command(name, help=help_text)
     @click.argument("username")
     @REASON_OPTION
     @ADMIN_OPTION
     def command(username: str, reason: str, admin_name: str) -> None:
-        from warehouse_lite.admin import services
-
-        def action(request: Request, actor: Actor) -> str:
-            user = services.get_user(request.db, username)
-            result = getattr(services, function_name)(request, actor, user, reason)
+        def action(service: AdminService, actor: Actor) -> str:
+            user = service.get_user(username)
+            result = getattr(service, method)(user, actor, reason)
             details = f": {', '.join(result)}" if isinstance(result, list) else ""
             return f"{user.username} {done}{details}"
 
@@ -190,16 +192,15 @@ _user_command(
 def remove_project(name: str, reason: str, admin_name: str, yes: bool) -> None:
     """Remove project NAME: files leave the index and storage, filenames stay reserved; the
     owners are emailed."""
-    from warehouse_lite.admin import services
 
-    def action(request: Request, actor: Actor) -> str:
-        project = services.get_project(request.db, name)
+    def action(service: AdminService, actor: Actor) -> str:
+        project = service.get_project(name)
         if not yes:
             click.confirm(
                 f"Remove {project.name} with all its releases and files? This cannot be undone",
                 abort=True,
             )
-        summary = services.remove_project(request, actor, project, reason)
+        summary = service.remove_project(project, actor, reason)
         return (
             f"removed {summary['name']} ({summary['releases']} release(s), "
             f"{summary['files']} file(s)); its filenames stay reserved"
@@ -212,10 +213,10 @@ def remove_project(name: str, reason: str, admin_name: str, yes: bool) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
 def log(limit: int) -> None:
     """The newest admin actions."""
-    from warehouse_lite.admin import services
+    from warehouse_lite.admin.services import AdminService
 
     with admin_request() as request:
-        for entry in services.recent_actions(request.db, limit=limit):
+        for entry in request.find_service(AdminService).recent_actions(limit=limit):
             click.echo(
                 f"{entry.time:%Y-%m-%d %H:%M:%S}\t{entry.admin_username} ({entry.via})\t"
                 f"{entry.action}\t{entry.target_kind} {entry.target_name}\t{entry.reason}"

@@ -1,17 +1,15 @@
-"""What administrators can do to accounts and projects, shared by the web admin and the CLI.
+"""AdminService: what administrators can do to accounts and projects. The web admin
+(admin/views.py) and `warehouse-lite admin ...` (admin/cli.py) each make one call per action.
 
-Every action takes a ``request`` (a real one in the web, a prepared one in the CLI: see
-admin/cli.py), so that events, emails and after-commit work go through the same code paths as
-everywhere else. Each action records the acting administrator and the reason three ways: a
-user event in the subject's security history (``additional`` carries ``admin`` and
-``reason``), a row in AdminAction (the operators' log) and, where a person is affected, an
-email to them. Nothing is written when an action is refused (AdminError).
+Every action takes the ``Actor`` who performs it (the logged-in admin on the web, the
+operator's ``--admin`` name in the CLI) and a reason, and records both three ways: a user event
+in the subject's security history (``additional`` carries ``admin`` and ``reason``), a row in
+AdminAction (the operators' log) and, where a person is affected, an email to them. Nothing is
+written when an action is refused (AdminError).
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
@@ -22,7 +20,7 @@ from warehouse_lite.accounts.two_factor.security_keys import WebAuthnService
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
 from warehouse_lite.admin.models import AdminAction
 from warehouse_lite.email import send_email
-from warehouse_lite.events import record_event, record_project_event
+from warehouse_lite.events import add_user_event
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.manage.project_changes import email_owners, project_owners
 from warehouse_lite.packaging.deletion import delete_project
@@ -33,8 +31,11 @@ from warehouse_lite.packaging.search import escape_like
 from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
+    import uuid
+
     from pyramid.request import Request
-    from sqlalchemy.orm import Session
+
+    from warehouse_lite.events.actor import Actor
 
 REASON_MAX_LENGTH = 500
 SEARCH_LIMIT = 50
@@ -50,307 +51,270 @@ class NotFound(AdminError):
     """The user or project named does not exist."""
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who performs an action: a logged-in admin (web) or an operator's name (CLI)."""
+class AdminService:
+    """Look-ups and actions of the admin area; found with ``request.find_service``."""
 
-    username: str
-    via: str  # "web" | "cli"
-    user_id: uuid.UUID | None = None
+    def __init__(self, request: Request) -> None:
+        self.db = request.db
+        # Only reset_two_factor and remove_project use the request itself: the helpers they
+        # call (rate limits, emails, the journal, project deletion) still take one.
+        self._request = request
 
-    @classmethod
-    def for_user(cls, user: User) -> Actor:
-        return cls(username=user.username, via="web", user_id=user.id)
+    @staticmethod
+    def clean_reason(reason: str | None) -> str:
+        """The reason as it will be recorded (whitespace collapsed); AdminError if unusable."""
+        text = " ".join((reason or "").split())
+        if not text:
+            raise AdminError("Give a reason: it is recorded with the action.")
+        if len(text) > REASON_MAX_LENGTH:
+            raise AdminError(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+        return text
 
+    # ---- lookups ---------------------------------------------------------------------------
 
-def clean_reason(reason: str | None) -> str:
-    """The reason as it will be recorded (whitespace collapsed); AdminError if unusable."""
-    text = " ".join((reason or "").split())
-    if not text:
-        raise AdminError("Give a reason: it is recorded with the action.")
-    if len(text) > REASON_MAX_LENGTH:
-        raise AdminError(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
-    return text
-
-
-# ---- lookups -------------------------------------------------------------------------------
-
-
-def find_users(db: Session, query: str, limit: int = SEARCH_LIMIT) -> list[User]:
-    """Users whose username or any email address contains ``query`` (case-insensitive)."""
-    query = query.strip()
-    if not query:
-        return []
-    pattern = f"%{escape_like(query)}%"
-    by_email = (
-        select(Email.id)
-        .where(Email.user_id == User.id, Email.email.ilike(pattern, escape="\\"))
-        .exists()
-    )
-    exact = func.lower(User.username) == query.lower()
-    return list(
-        db.scalars(
-            select(User)
-            .where(or_(User.username.ilike(pattern, escape="\\"), by_email))
-            .order_by(exact.desc(), func.lower(User.username))
-            .limit(limit)
+    def find_users(self, query: str, limit: int = SEARCH_LIMIT) -> list[User]:
+        """Users whose username or any email address contains ``query`` (case-insensitive)."""
+        query = query.strip()
+        if not query:
+            return []
+        pattern = f"%{escape_like(query)}%"
+        by_email = (
+            select(Email.id)
+            .where(Email.user_id == User.id, Email.email.ilike(pattern, escape="\\"))
+            .exists()
         )
-    )
+        exact = func.lower(User.username) == query.lower()
+        return list(
+            self.db.scalars(
+                select(User)
+                .where(or_(User.username.ilike(pattern, escape="\\"), by_email))
+                .order_by(exact.desc(), func.lower(User.username))
+                .limit(limit)
+            )
+        )
 
-
-def find_projects(db: Session, query: str, limit: int = SEARCH_LIMIT) -> list[Project]:
-    """Projects whose name or normalized name contains ``query``."""
-    query = query.strip()
-    if not query:
-        return []
-    pattern = f"%{escape_like(query)}%"
-    normalized = f"%{escape_like(canonicalize_name(query))}%"
-    return list(
-        db.scalars(
-            select(Project)
-            .where(
-                or_(
-                    Project.name.ilike(pattern, escape="\\"),
-                    Project.normalized_name.like(normalized, escape="\\"),
+    def find_projects(self, query: str, limit: int = SEARCH_LIMIT) -> list[Project]:
+        """Projects whose name or normalized name contains ``query``."""
+        query = query.strip()
+        if not query:
+            return []
+        pattern = f"%{escape_like(query)}%"
+        normalized = f"%{escape_like(canonicalize_name(query))}%"
+        return list(
+            self.db.scalars(
+                select(Project)
+                .where(
+                    or_(
+                        Project.name.ilike(pattern, escape="\\"),
+                        Project.normalized_name.like(normalized, escape="\\"),
+                    )
                 )
+                .order_by(Project.normalized_name)
+                .limit(limit)
             )
-            .order_by(Project.normalized_name)
-            .limit(limit)
         )
-    )
 
+    def get_user(self, username: str) -> User:
+        """The user called ``username`` (any case); NotFound otherwise."""
+        wanted = username.strip().lower()
+        user = self.db.scalar(select(User).where(func.lower(User.username) == wanted))
+        if user is None:
+            raise NotFound(f"There is no user named '{username}'.")
+        return user
 
-def get_user(db: Session, username: str) -> User:
-    """The user called ``username`` (any case); NotFound otherwise."""
-    user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None:
-        raise NotFound(f"There is no user named '{username}'.")
-    return user
+    def get_project(self, name: str) -> Project:
+        """The project ``name`` (any spelling of it); NotFound otherwise."""
+        wanted = canonicalize_name(name)
+        project = self.db.scalar(select(Project).where(Project.normalized_name == wanted))
+        if project is None:
+            raise NotFound(f"There is no project named '{name}'.")
+        return project
 
+    def recent_actions(
+        self, *, kind: str | None = None, name: str | None = None, limit: int = 100
+    ) -> list[AdminAction]:
+        """The newest admin actions, optionally only those about one user or project."""
+        query = select(AdminAction).order_by(AdminAction.time.desc()).limit(limit)
+        if kind is not None and name is not None:
+            query = query.where(AdminAction.target_kind == kind, AdminAction.target_name == name)
+        return list(self.db.scalars(query))
 
-def get_project(db: Session, name: str) -> Project:
-    """The project ``name`` (any spelling of it); NotFound otherwise."""
-    project = db.scalar(select(Project).where(Project.normalized_name == canonicalize_name(name)))
-    if project is None:
-        raise NotFound(f"There is no project named '{name}'.")
-    return project
+    def two_factor_methods(self, user: User) -> dict[str, Any]:
+        """The second factors of ``user``: TOTP row, security keys, recovery codes left."""
+        two_factor = self._request.find_service(TwoFactorService)
+        return {
+            "totp": two_factor.get_totp(user),
+            "keys": self._request.find_service(WebAuthnService).credentials(user),
+            "recovery_generated": two_factor.has_recovery_codes(user),
+            "recovery_remaining": two_factor.remaining_recovery_codes(user),
+        }
 
+    # ---- recording -------------------------------------------------------------------------
 
-def recent_actions(
-    db: Session, *, kind: str | None = None, name: str | None = None, limit: int = 100
-) -> list[AdminAction]:
-    """The newest admin actions, optionally only those about one user or project."""
-    query = select(AdminAction).order_by(AdminAction.time.desc()).limit(limit)
-    if kind is not None and name is not None:
-        query = query.where(AdminAction.target_kind == kind, AdminAction.target_name == name)
-    return list(db.scalars(query))
-
-
-def two_factor_methods(request: Request, user: User) -> dict[str, Any]:
-    """The second factors of ``user``: TOTP row, security keys, recovery codes left."""
-    two_factor = request.find_service(TwoFactorService)
-    return {
-        "totp": two_factor.get_totp(user),
-        "keys": request.find_service(WebAuthnService).credentials(user),
-        "recovery_generated": two_factor.has_recovery_codes(user),
-        "recovery_remaining": two_factor.remaining_recovery_codes(user),
-    }
-
-
-# ---- recording -----------------------------------------------------------------------------
-
-
-def _log(
-    request: Request,
-    actor: Actor,
-    action: str,
-    *,
-    kind: str,
-    name: str,
-    target_id: uuid.UUID | None,
-    reason: str,
-    details: dict[str, Any] | None = None,
-) -> AdminAction:
-    entry = AdminAction(
-        admin_username=actor.username,
-        admin_id=actor.user_id,
-        via=actor.via,
-        action=action,
-        target_kind=kind,
-        target_name=name,
-        target_id=target_id,
-        reason=reason,
-        details=details or {},
-    )
-    request.db.add(entry)
-    request.db.flush()
-    return entry
-
-
-def _user_event(
-    request: Request, user: User, tag: str, actor: Actor, reason: str, **kw: Any
-) -> None:
-    record_event(request, user, tag, admin=actor.username, reason=reason, **kw)
-
-
-def _record_user_action(
-    request: Request, actor: Actor, user: User, tag: str, action: str, reason: str, **details: Any
-) -> None:
-    """An action on a user goes both into their security history (``tag``) and the admin log."""
-    _user_event(request, user, tag, actor, reason, **details)
-    _log(
-        request,
-        actor,
-        action,
-        kind="user",
-        name=user.username,
-        target_id=user.id,
-        reason=reason,
-        details=details or None,
-    )
-
-
-# ---- actions on users ----------------------------------------------------------------------
-
-
-def disable_user(request: Request, actor: Actor, user: User, reason: str) -> None:
-    """Disable the account: its sessions end at their next request (the session policy drops
-    inactive users), its API tokens and password stop working at once, and it cannot log in."""
-    reason = clean_reason(reason)
-    if actor.user_id == user.id:
-        raise AdminError("You cannot disable your own account.")
-    if not user.is_active:
-        raise AdminError(f"The account '{user.username}' is already disabled.")
-    user.is_active = False
-    user.disabled_reason = reason[:DISABLED_REASON_LENGTH]
-    _record_user_action(request, actor, user, "account:disabled", "disable-user", reason)
-
-
-def enable_user(request: Request, actor: Actor, user: User, reason: str) -> None:
-    """Re-enable a disabled account (its tokens, if it still has any, work again)."""
-    reason = clean_reason(reason)
-    if user.is_active:
-        raise AdminError(f"The account '{user.username}' is not disabled.")
-    user.is_active = True
-    user.disabled_reason = None
-    _record_user_action(request, actor, user, "account:enabled", "enable-user", reason)
-
-
-def reset_two_factor(request: Request, actor: Actor, user: User, reason: str) -> list[str]:
-    """Remove every second factor of a locked-out user (TOTP, security keys, recovery codes),
-    so that their password alone logs them in and they can enroll new ones. Returns what was
-    removed. Emails the user. Only do this after checking who is asking (see /help/)."""
-    reason = clean_reason(reason)
-    two_factor = request.find_service(TwoFactorService)
-    keys = request.find_service(WebAuthnService)
-    removed: list[str] = []
-    if two_factor.disable_totp(user):
-        removed.append("authentication application (TOTP)")
-    for key in keys.credentials(user):
-        removed.append(f"security key '{key.label}'")
-        keys.delete(key)
-    codes = two_factor.void_recovery_codes(user)
-    if codes:
-        removed.append(f"{codes} recovery code{'' if codes == 1 else 's'}")
-    if not removed:
-        raise AdminError(f"'{user.username}' has no two-factor methods or recovery codes.")
-    # Failed attempts of the locked-out user should not block their first new login.
-    request.find_service(RateLimiter, name="2fa.user").clear(str(user.id))
-    _record_user_action(
-        request, actor, user, "account:two-factor:reset", "reset-2fa", reason, removed=removed
-    )
-    send_email(
-        request,
-        "two-factor-reset",
-        user,
-        context={
-            "removed": removed,
-            "reason": reason,
-            "login_url": request.route_url("accounts.login"),
-            "manage_url": request.route_url("manage.account", _anchor="two-factor"),
-            "help_url": request.route_url("help", _anchor="two-factor"),
-        },
-    )
-    return removed
-
-
-def revoke_tokens(request: Request, actor: Actor, user: User, reason: str) -> list[str]:
-    """Delete every API token of ``user`` (they stop working at once); returns their names.
-    One email to the user lists them."""
-    reason = clean_reason(reason)
-    macaroons = request.find_service(MacaroonService)
-    tokens = macaroons.macaroons_for_user(user)
-    if not tokens:
-        raise AdminError(f"'{user.username}' has no API tokens.")
-    names = [token.description for token in tokens]
-    for token in tokens:
-        for project in token.projects:
-            record_project_event(
-                request,
-                project,
-                "project:api_token:removed",
-                owner=user.username,
-                description=token.description,
-                admin=actor.username,
+    def _log(
+        self,
+        actor: Actor,
+        action: str,
+        *,
+        kind: str,
+        name: str,
+        target_id: uuid.UUID | None,
+        reason: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """A row in the operators' log (AdminAction)."""
+        self.db.add(
+            AdminAction(
+                admin_username=actor.name,
+                admin_id=actor.user_id,
+                via=actor.via,
+                action=action,
+                target_kind=kind,
+                target_name=name,
+                target_id=target_id,
                 reason=reason,
+                details=details or {},
             )
-        macaroons.delete_macaroon(token)
-    _record_user_action(
-        request, actor, user, "account:api_token:revoked-all", "revoke-tokens", reason, tokens=names
-    )
-    send_email(
-        request,
-        "api-tokens-revoked",
-        user,
-        context={
-            "tokens": names,
-            "reason": reason,
-            "manage_url": request.route_url("manage.account.token"),
-            "help_url": request.route_url("help", _anchor="revoke-token"),
-        },
-    )
-    return names
-
-
-# ---- actions on projects -------------------------------------------------------------------
-
-
-def remove_project(request: Request, actor: Actor, project: Project, reason: str) -> dict[str, Any]:
-    """Remove a project: its files leave the index now and the storage after the commit; their
-    filenames stay reserved. The journal gets "remove project"; since project events go with
-    the project, each owner's security history records the removal, and the owners are
-    emailed. Returns a summary (name, releases, files)."""
-    reason = clean_reason(reason)
-    # As every change to a project: after the changes in flight, before anything is read.
-    if lock_project(request.db, project) is None:
-        raise AdminError(f"The project {project.name!r} was removed meanwhile.")
-    owners = project_owners(request, project)
-    summary = {
-        "name": project.name,
-        "releases": len(project.releases),
-        "files": sum(len(release.files) for release in project.releases),
-        "owners": [owner.username for owner in owners],
-    }
-    record_journal(request, project, "remove project")
-    for owner in owners:
-        _user_event(
-            request, owner, "project:removed-by-admin", actor, reason, project_name=project.name
         )
-    _log(
-        request,
-        actor,
-        "remove-project",
-        kind="project",
-        name=project.normalized_name,
-        target_id=project.id,
-        reason=reason,
-        details=summary,
-    )
-    email_owners(
-        request,
-        owners,
-        "project-removed-by-admin",
-        {"project_name": project.name, "reason": reason, **summary},
-    )
-    delete_project(request, project)
-    return summary
+        self.db.flush()
+
+    def _log_user_action(
+        self, actor: Actor, user: User, action: str, reason: str, **details: Any
+    ) -> None:
+        self._log(
+            actor,
+            action,
+            kind="user",
+            name=user.username,
+            target_id=user.id,
+            reason=reason,
+            details=details or None,
+        )
+
+    def _record_user_action(
+        self, actor: Actor, user: User, tag: str, action: str, reason: str, **details: Any
+    ) -> None:
+        """An action on a user goes both into their security history (``tag``) and the log."""
+        add_user_event(self.db, actor, user, tag, admin=actor.name, reason=reason, **details)
+        self._log_user_action(actor, user, action, reason, **details)
+
+    # ---- actions on users ------------------------------------------------------------------
+
+    def disable_user(self, user: User, actor: Actor, reason: str) -> None:
+        """Disable the account: its sessions end at their next request (the session policy
+        drops inactive users), its API tokens and password stop working at once, and it
+        cannot log in."""
+        reason = self.clean_reason(reason)
+        if actor.user_id == user.id:
+            raise AdminError("You cannot disable your own account.")
+        if not user.is_active:
+            raise AdminError(f"The account '{user.username}' is already disabled.")
+        user.is_active = False
+        user.disabled_reason = reason[:DISABLED_REASON_LENGTH]
+        self._record_user_action(actor, user, "account:disabled", "disable-user", reason)
+
+    def enable_user(self, user: User, actor: Actor, reason: str) -> None:
+        """Re-enable a disabled account (its tokens, if it still has any, work again)."""
+        reason = self.clean_reason(reason)
+        if user.is_active:
+            raise AdminError(f"The account '{user.username}' is not disabled.")
+        user.is_active = True
+        user.disabled_reason = None
+        self._record_user_action(actor, user, "account:enabled", "enable-user", reason)
+
+    def reset_two_factor(self, user: User, actor: Actor, reason: str) -> list[str]:
+        """Remove every second factor of a locked-out user (TOTP, security keys, recovery
+        codes), so that their password alone logs them in and they can enroll new ones.
+        Returns what was removed. Emails the user. Only do this after checking who is asking
+        (see /help/)."""
+        request = self._request
+        reason = self.clean_reason(reason)
+        two_factor = request.find_service(TwoFactorService)
+        keys = request.find_service(WebAuthnService)
+        removed: list[str] = []
+        if two_factor.disable_totp(user):
+            removed.append("authentication application (TOTP)")
+        for key in keys.credentials(user):
+            removed.append(f"security key '{key.label}'")
+            keys.delete(key)
+        codes = two_factor.void_recovery_codes(user)
+        if codes:
+            removed.append(f"{codes} recovery code{'' if codes == 1 else 's'}")
+        if not removed:
+            raise AdminError(f"'{user.username}' has no two-factor methods or recovery codes.")
+        # Failed attempts of the locked-out user should not block their first new login.
+        request.find_service(RateLimiter, name="2fa.user").clear(str(user.id))
+        self._record_user_action(
+            actor, user, "account:two-factor:reset", "reset-2fa", reason, removed=removed
+        )
+        send_email(
+            request,
+            "two-factor-reset",
+            user,
+            context={
+                "removed": removed,
+                "reason": reason,
+                "login_url": request.route_url("accounts.login"),
+                "manage_url": request.route_url("manage.account", _anchor="two-factor"),
+                "help_url": request.route_url("help", _anchor="two-factor"),
+            },
+        )
+        return removed
+
+    def revoke_tokens(self, user: User, actor: Actor, reason: str) -> list[str]:
+        """Delete every API token of ``user`` (they stop working at once); returns their
+        names. MacaroonService.revoke_all records it and emails the user one list of them."""
+        reason = self.clean_reason(reason)
+        names = self._request.find_service(MacaroonService).revoke_all(user, reason, actor)
+        if not names:
+            raise AdminError(f"'{user.username}' has no API tokens.")
+        self._log_user_action(actor, user, "revoke-tokens", reason, tokens=names)
+        return names
+
+    # ---- actions on projects ---------------------------------------------------------------
+
+    def remove_project(self, project: Project, actor: Actor, reason: str) -> dict[str, Any]:
+        """Remove a project: its files leave the index now and the storage after the commit;
+        their filenames stay reserved. The journal gets "remove project"; since project events
+        go with the project, each owner's security history records the removal, and the
+        owners are emailed. Returns a summary (name, releases, files)."""
+        request = self._request
+        reason = self.clean_reason(reason)
+        # As every change to a project: after the changes in flight, before anything is read.
+        if lock_project(request.db, project) is None:
+            raise AdminError(f"The project {project.name!r} was removed meanwhile.")
+        owners = project_owners(request, project)
+        summary = {
+            "name": project.name,
+            "releases": len(project.releases),
+            "files": sum(len(release.files) for release in project.releases),
+            "owners": [owner.username for owner in owners],
+        }
+        record_journal(request, project, "remove project", actor=actor)
+        for owner in owners:
+            add_user_event(
+                self.db,
+                actor,
+                owner,
+                "project:removed-by-admin",
+                admin=actor.name,
+                reason=reason,
+                project_name=project.name,
+            )
+        self._log(
+            actor,
+            "remove-project",
+            kind="project",
+            name=project.normalized_name,
+            target_id=project.id,
+            reason=reason,
+            details=summary,
+        )
+        email_owners(
+            request,
+            owners,
+            "project-removed-by-admin",
+            {"project_name": project.name, "reason": reason, **summary},
+        )
+        delete_project(request, project)
+        return summary

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
 from warehouse_lite.accounts.login import session_passed_second_factor
 from warehouse_lite.accounts.services import UserService
-from warehouse_lite.admin import services
 from warehouse_lite.admin.forms import ReasonForm, RemoveProjectForm
+from warehouse_lite.admin.services import AdminError, AdminService, NotFound
 from warehouse_lite.authnz import Permissions
+from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import Role
 
@@ -34,12 +35,12 @@ if TYPE_CHECKING:
 
 View = Callable[[Any, Any], Any]
 
-# Actions on a user: route suffix -> (service function, past tense for the message).
-USER_ACTIONS: dict[str, tuple[Callable[..., Any], str]] = {
-    "disable": (services.disable_user, "disabled"),
-    "enable": (services.enable_user, "re-enabled"),
-    "reset-2fa": (services.reset_two_factor, "had their two-factor authentication reset"),
-    "revoke-tokens": (services.revoke_tokens, "had all their API tokens revoked"),
+# Actions on a user: route suffix -> (AdminService method, past tense for the message).
+USER_ACTIONS: dict[str, tuple[str, str]] = {
+    "disable": ("disable_user", "disabled"),
+    "enable": ("enable_user", "re-enabled"),
+    "reset-2fa": ("reset_two_factor", "had their two-factor authentication reset"),
+    "revoke-tokens": ("revoke_tokens", "had all their API tokens revoked"),
 }
 
 
@@ -62,146 +63,148 @@ def require_second_factor(view: View) -> View:
     return wrapper
 
 
-def admin_view(**settings: Any) -> view_config:
-    """view_config for admin pages: ADMIN_ACCESS, then the second-factor requirement."""
-    return view_config(
-        permission=Permissions.ADMIN_ACCESS, decorator=require_second_factor, **settings
+# The view_defaults of every admin page: ADMIN_ACCESS, then the second-factor requirement.
+ADMIN_PAGE = {"permission": Permissions.ADMIN_ACCESS, "decorator": require_second_factor}
+
+
+@view_defaults(**ADMIN_PAGE)
+class AdminViews:
+    """The admin area's front page and the full log of actions."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.admin = request.find_service(AdminService)
+
+    @view_config(
+        route_name="admin.index", renderer="admin/index.html", request_method=("GET", "HEAD")
     )
+    def index(self) -> dict[str, Any]:
+        query = " ".join(self.request.params.get("q", "").split())[:200]
+        return {
+            "query": query,
+            "users": self.admin.find_users(query),
+            "projects": self.admin.find_projects(query),
+            "actions": self.admin.recent_actions(limit=20),
+        }
+
+    @view_config(route_name="admin.actions", renderer="admin/actions.html", request_method="GET")
+    def actions(self) -> dict[str, Any]:
+        return {"actions": self.admin.recent_actions(limit=500)}
 
 
-def _user_or_404(request: Request) -> User:
-    try:
-        return services.get_user(request.db, request.matchdict["username"])
-    except services.NotFound as exc:
-        raise HTTPNotFound(str(exc)) from None
+class _SubjectViews:
+    """Shared by the pages about one user or one project: the look-up (404 when the name in
+    the URL matches nothing) and the refusal that shows the page again with the form."""
 
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.admin = request.find_service(AdminService)
+        self.actor = Actor.from_request(request)
 
-def _project_or_404(request: Request) -> Project:
-    try:
-        return services.get_project(request.db, request.matchdict["project_name"])
-    except services.NotFound as exc:
-        raise HTTPNotFound(str(exc)) from None
-
-
-@admin_view(route_name="admin.index", renderer="admin/index.html", request_method=("GET", "HEAD"))
-def admin_index(request: Request) -> dict[str, Any]:
-    query = " ".join(request.params.get("q", "").split())[:200]
-    return {
-        "query": query,
-        "users": services.find_users(request.db, query),
-        "projects": services.find_projects(request.db, query),
-        "actions": services.recent_actions(request.db, limit=20),
-    }
-
-
-@admin_view(route_name="admin.actions", renderer="admin/actions.html", request_method="GET")
-def admin_actions(request: Request) -> dict[str, Any]:
-    return {"actions": services.recent_actions(request.db, limit=500)}
-
-
-def user_context(request: Request, user: User, **forms: ReasonForm) -> dict[str, Any]:
-    roles = request.db.scalars(select(Role).where(Role.user_id == user.id))
-    return {
-        "user": user,
-        "two_factor": services.two_factor_methods(request, user),
-        "tokens": request.find_service(MacaroonService).macaroons_for_user(user),
-        "roles": sorted(roles, key=lambda r: r.project.normalized_name),
-        "events": request.find_service(UserService).recent_events(user, limit=100),
-        "actions": services.recent_actions(request.db, kind="user", name=user.username),
-        "forms": {name: forms.get(name) or ReasonForm() for name in USER_ACTIONS},
-        "is_self": user.id == request.user.id,
-    }
-
-
-@admin_view(route_name="admin.user", renderer="admin/user.html", request_method="GET")
-def admin_user(request: Request) -> dict[str, Any]:
-    return user_context(request, _user_or_404(request))
-
-
-def _user_action(request: Request, action: str) -> Any:
-    user = _user_or_404(request)
-    function, done = USER_ACTIONS[action]
-    form = ReasonForm(request.POST)
-    if form.validate():
+    def _find(self, get: Callable[[str], Any], key: str) -> Any:
         try:
-            function(request, services.Actor.for_user(request.user), user, form.reason.data)
-        except services.AdminError as exc:
-            form.reason.errors = [str(exc)]
-        else:
-            request.session.flash(f"{user.username} {done}.", queue="success")
-            return HTTPSeeOther(request.route_path("admin.user", username=user.username))
-    request.response.status = 400
-    return user_context(request, user, **{action: form})
+            return get(self.request.matchdict[key])
+        except NotFound as exc:
+            raise HTTPNotFound(str(exc)) from None
+
+    def _refuse(self, context: dict[str, Any]) -> dict[str, Any]:
+        self.request.response.status = 400
+        return context
 
 
-@admin_view(route_name="admin.user.disable", renderer="admin/user.html", request_method="POST")
-def admin_user_disable(request: Request) -> Any:
-    return _user_action(request, "disable")
+@view_defaults(renderer="admin/user.html", **ADMIN_PAGE)
+class AdminUserViews(_SubjectViews):
+    """/admin/user/<name>/: the account, its history, and the actions of USER_ACTIONS."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.user: User = self._find(self.admin.get_user, "username")
+
+    def _context(self, **forms: ReasonForm) -> dict[str, Any]:
+        user, request = self.user, self.request
+        roles = request.db.scalars(select(Role).where(Role.user_id == user.id))
+        return {
+            "user": user,
+            "two_factor": self.admin.two_factor_methods(user),
+            "tokens": request.find_service(MacaroonService).macaroons_for_user(user),
+            "roles": sorted(roles, key=lambda r: r.project.normalized_name),
+            "events": request.find_service(UserService).recent_events(user, limit=100),
+            "actions": self.admin.recent_actions(kind="user", name=user.username),
+            "forms": {name: forms.get(name) or ReasonForm() for name in USER_ACTIONS},
+            "is_self": user.id == request.user.id,
+        }
+
+    @view_config(route_name="admin.user", request_method="GET")
+    def show(self) -> dict[str, Any]:
+        return self._context()
+
+    @view_config(route_name="admin.user.disable", request_method="POST")
+    @view_config(route_name="admin.user.enable", request_method="POST")
+    @view_config(route_name="admin.user.reset-2fa", request_method="POST")
+    @view_config(route_name="admin.user.revoke-tokens", request_method="POST")
+    def act(self) -> Any:
+        """Run the action the route names (USER_ACTIONS), or show the form's refusal."""
+        action = self.request.matched_route.name.removeprefix("admin.user.")
+        method, done = USER_ACTIONS[action]
+        form = ReasonForm(self.request.POST)
+        if form.validate():
+            try:
+                getattr(self.admin, method)(self.user, self.actor, form.reason.data)
+            except AdminError as exc:
+                form.reason.errors = [str(exc)]
+            else:
+                self.request.session.flash(f"{self.user.username} {done}.", queue="success")
+                url = self.request.route_path("admin.user", username=self.user.username)
+                return HTTPSeeOther(url)
+        return self._refuse(self._context(**{action: form}))
 
 
-@admin_view(route_name="admin.user.enable", renderer="admin/user.html", request_method="POST")
-def admin_user_enable(request: Request) -> Any:
-    return _user_action(request, "enable")
+@view_defaults(renderer="admin/project.html", **ADMIN_PAGE)
+class AdminProjectViews(_SubjectViews):
+    """/admin/project/<name>/: the project, its history, and its removal."""
 
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.project: Project = self._find(self.admin.get_project, "project_name")
 
-@admin_view(route_name="admin.user.reset-2fa", renderer="admin/user.html", request_method="POST")
-def admin_user_reset_2fa(request: Request) -> Any:
-    return _user_action(request, "reset-2fa")
+    def _context(self, form: RemoveProjectForm | None = None) -> dict[str, Any]:
+        project = self.project
+        return {
+            "project": project,
+            "roles": sorted(project.roles, key=lambda r: (r.role_name, r.user.username)),
+            "releases": len(project.releases),
+            "files": sum(len(release.files) for release in project.releases),
+            "tokens": self.request.find_service(MacaroonService).macaroons_for_project(project),
+            "events": project.events[:100],
+            "actions": self.admin.recent_actions(kind="project", name=project.normalized_name),
+            "form": form or RemoveProjectForm(),
+        }
 
+    @view_config(route_name="admin.project", request_method="GET")
+    def show(self) -> dict[str, Any]:
+        return self._context()
 
-@admin_view(
-    route_name="admin.user.revoke-tokens", renderer="admin/user.html", request_method="POST"
-)
-def admin_user_revoke_tokens(request: Request) -> Any:
-    return _user_action(request, "revoke-tokens")
-
-
-def project_context(
-    request: Request, project: Project, form: RemoveProjectForm | None = None
-) -> dict[str, Any]:
-    return {
-        "project": project,
-        "roles": sorted(project.roles, key=lambda r: (r.role_name, r.user.username)),
-        "releases": len(project.releases),
-        "files": sum(len(release.files) for release in project.releases),
-        "tokens": request.find_service(MacaroonService).macaroons_for_project(project),
-        "events": project.events[:100],
-        "actions": services.recent_actions(
-            request.db, kind="project", name=project.normalized_name
-        ),
-        "form": form or RemoveProjectForm(),
-    }
-
-
-@admin_view(route_name="admin.project", renderer="admin/project.html", request_method="GET")
-def admin_project(request: Request) -> dict[str, Any]:
-    return project_context(request, _project_or_404(request))
-
-
-@admin_view(route_name="admin.project.remove", renderer="admin/project.html", request_method="POST")
-def admin_project_remove(request: Request) -> Any:
-    project = _project_or_404(request)
-    form = RemoveProjectForm(request.POST)
-    ok = form.validate()
-    typed = (form.confirm_project_name.data or "").strip()
-    if typed and typed != project.name:
-        form.confirm_project_name.errors = [
-            f"That is not the project's name: type '{project.name}' exactly to remove it."
-        ]
-        ok = False
-    if ok:
-        try:
-            summary = services.remove_project(
-                request, services.Actor.for_user(request.user), project, form.reason.data
-            )
-        except services.AdminError as exc:
-            form.reason.errors = [str(exc)]
-        else:
-            request.session.flash(
-                f"The project '{summary['name']}' was removed ({summary['files']} file(s)). "
-                "Its filenames stay reserved.",
-                queue="success",
-            )
-            return HTTPSeeOther(request.route_path("admin.index"))
-    request.response.status = 400
-    return project_context(request, project, form)
+    @view_config(route_name="admin.project.remove", request_method="POST")
+    def remove(self) -> Any:
+        project = self.project
+        form = RemoveProjectForm(self.request.POST)
+        ok = form.validate()
+        typed = (form.confirm_project_name.data or "").strip()
+        if typed and typed != project.name:
+            form.confirm_project_name.errors = [
+                f"That is not the project's name: type '{project.name}' exactly to remove it."
+            ]
+            ok = False
+        if ok:
+            try:
+                summary = self.admin.remove_project(project, self.actor, form.reason.data)
+            except AdminError as exc:
+                form.reason.errors = [str(exc)]
+            else:
+                self.request.session.flash(
+                    f"The project '{summary['name']}' was removed ({summary['files']} file(s)). "
+                    "Its filenames stay reserved.",
+                    queue="success",
+                )
+                return HTTPSeeOther(self.request.route_path("admin.index"))
+        return self._refuse(self._context(form))

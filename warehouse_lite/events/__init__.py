@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from warehouse_lite.events.actor import USER_AGENT_LENGTH, Actor
-from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import ProjectEvent, UserEvent
+from warehouse_lite.events.tags import EventTag
 
 if TYPE_CHECKING:
     from pyramid.request import Request
     from sqlalchemy.orm import Session
 
     from warehouse_lite.accounts.models import User
-    from warehouse_lite.packaging.models import Project, ProjectEvent
+    from warehouse_lite.packaging.models import Project
 
 
 def request_origin(request: Request) -> tuple[str | None, str | None]:
@@ -26,7 +27,9 @@ def request_origin(request: Request) -> tuple[str | None, str | None]:
     return request.client_addr, agent[:USER_AGENT_LENGTH] if agent else None
 
 
-def add_user_event(db: Session, actor: Actor, user: User, tag: str, **additional: Any) -> UserEvent:
+def add_user_event(
+    db: Session, actor: Actor, user: User, tag: EventTag | str, **additional: Any
+) -> UserEvent:
     """Add a security-history event for ``user``, from ``actor``'s origin, to ``db``'s
     transaction."""
     event = UserEvent(
@@ -41,12 +44,10 @@ def add_user_event(db: Session, actor: Actor, user: User, tag: str, **additional
 
 
 def add_project_event(
-    db: Session, actor: Actor, project: Project, tag: str, **additional: Any
+    db: Session, actor: Actor, project: Project, tag: EventTag | str, **additional: Any
 ) -> ProjectEvent:
     """Add a security-history event for ``project``, from ``actor``'s origin, to ``db``'s
     transaction."""
-    from warehouse_lite.packaging.models import ProjectEvent
-
     event = ProjectEvent(
         project=project,
         tag=tag,
@@ -64,13 +65,13 @@ def _client(request: Request) -> Actor:
     return Actor(user=None, name="", via="web", ip_address=ip_address, user_agent=user_agent)
 
 
-def record_event(request: Request, user: User, tag: str, **additional: Any) -> UserEvent:
+def record_event(request: Request, user: User, tag: EventTag | str, **additional: Any) -> UserEvent:
     """Add a security-history event for ``user``, from the request's client."""
     return add_user_event(request.db, _client(request), user, tag, **additional)
 
 
 def record_project_event(
-    request: Request, project: Project, tag: str, **additional: Any
+    request: Request, project: Project, tag: EventTag | str, **additional: Any
 ) -> ProjectEvent:
     """Add a security-history event for ``project``, from the request's client."""
     return add_project_event(request.db, _client(request), project, tag, **additional)

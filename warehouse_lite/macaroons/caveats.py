@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -267,3 +268,15 @@ def verify_all(caveats: Iterable[Caveat], target: Target) -> Result:
             reasons.append(result.reason)
     distinct = [r for r in reasons if not any(o != r and o.startswith(r) for o in reasons)]
     return Failure("; ".join(distinct)) if distinct else Success()
+
+
+def target_for(user: Any, context: Any, now: int | None = None) -> Target:
+    """The caveats' view of ``context``: a Project row, a NewProject (no id yet) or neither."""
+    name = getattr(context, "normalized_name", None)
+    project_id = getattr(context, "id", None) if name is not None else None
+    return Target(
+        now=int(time.time()) if now is None else now,
+        user_id=str(user.id),
+        project_name=name,
+        project_id=str(project_id) if project_id is not None else None,
+    )

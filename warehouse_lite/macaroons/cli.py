@@ -3,9 +3,9 @@
 An operator provisioning CI needs a token without the web UI. `token create` prints the token,
 once, as the only thing on standard output (messages go to standard error), so that
 `TOKEN=$(warehouse-lite token create ci-bot --project demo)` captures exactly the token. A token
-made here is checked by the token page's own form, minted by the same code
-(macaroons/issuing.py) and so recorded and emailed to its owner exactly like one made on the
-web. The commands run on a request prepared from the configured app (see admin/cli.py).
+made here is checked by the token page's own form, issued by the same service call
+(MacaroonService.issue_upload_token) and so recorded and emailed to its owner exactly like one
+made on the web. The commands run on a request prepared from the configured app (see admin/cli.py).
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ def _user(request: Request, username: str) -> User:
 
 def _check_projects(request: Request, user: User, names: tuple[str, ...]) -> list[Project]:
     """The projects the user may upload to, after checking that each of ``names`` is one."""
-    from warehouse_lite.macaroons.views import uploadable_projects
+    from warehouse_lite.macaroons.services import MacaroonService
     from warehouse_lite.packaging.models import Project
 
-    allowed = {p.normalized_name: p for p in uploadable_projects(request, user)}
+    scopes = request.find_service(MacaroonService).token_scopes(user)
+    allowed = {p.normalized_name: p for p in scopes}
     for name in names:
         normalized = canonicalize_name(name)
         if normalized in allowed:
@@ -103,14 +104,13 @@ def create(
     """
     from webob.multidict import MultiDict
 
+    from warehouse_lite.events.actor import Actor
     from warehouse_lite.macaroons.forms import (
         PROJECT_SCOPE_PREFIX,
         USER_SCOPE,
         CreateMacaroonForm,
     )
-    from warehouse_lite.macaroons.issuing import issue_upload_token
     from warehouse_lite.macaroons.services import DuplicateDescription, MacaroonService
-    from warehouse_lite.macaroons.views import primary_email_verified
 
     if description is None:
         now = datetime.datetime.now(datetime.UTC)
@@ -119,13 +119,13 @@ def create(
         user = _user(request, username)
         if not user.is_active:
             raise click.ClickException(f"{user.username}'s account is disabled")
-        if not primary_email_verified(user):
+        service = request.find_service(MacaroonService)
+        if not service.can_hold_tokens(user):
             raise click.ClickException(
                 f"{user.username} has no verified primary email address: tokens are only for "
                 "accounts whose owner can be reached (verify the address first)"
             )
         allowed = _check_projects(request, user, projects)
-        service = request.find_service(MacaroonService)
         formdata = MultiDict(
             [("description", description)]
             + [("token_scope", PROJECT_SCOPE_PREFIX + name) for name in projects]
@@ -143,7 +143,13 @@ def create(
                 )
             )
         try:
-            raw, macaroon = issue_upload_token(request, user, form)
+            raw, macaroon = service.issue_upload_token(
+                user,
+                form.description.data,
+                Actor.operator("cli"),
+                projects=form.selected_projects,
+                expires=form.expires_at,
+            )
         except DuplicateDescription:
             raise click.ClickException(
                 f"--description: {user.username} already has a token named {description!r}"
@@ -194,8 +200,8 @@ def list_tokens(username: str) -> None:
 def revoke(username: str, wanted: str) -> None:
     """Revoke USERNAME's token TOKEN (its id or its name), as its owner would on the web: it
     stops working at once and the user is emailed. (`admin revoke-tokens` revokes them all.)"""
-    from warehouse_lite.macaroons import notify
-    from warehouse_lite.macaroons.services import MacaroonService
+    from warehouse_lite.events.actor import Actor
+    from warehouse_lite.macaroons.services import MacaroonService, RemovedByOwner
 
     with admin_request() as request:
         user = _user(request, username)
@@ -208,6 +214,5 @@ def revoke(username: str, wanted: str) -> None:
             raise click.ClickException(f"{user.username} has no API token {wanted!r}")
         owner = user.username
         summary = _describe(macaroon)
-        notify.token_removed(request, macaroon)
-        service.delete_macaroon(macaroon)
+        service.revoke(macaroon, RemovedByOwner(), Actor.operator("cli"))
     click.echo(f"revoked API token {summary} of {owner}")

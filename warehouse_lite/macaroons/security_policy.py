@@ -10,33 +10,35 @@ NewProject of an upload).
 
 from __future__ import annotations
 
+import datetime
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from pyramid.security import Denied
+from sqlalchemy import or_, update
 
 from warehouse_lite.accounts.security_policy import parse_basic_auth
 from warehouse_lite.authnz import AuthMethod
 from warehouse_lite.db import get_sessionmaker, utcnow
 from warehouse_lite.macaroons import caveats as cv
-from warehouse_lite.macaroons.services import (
-    LAST_USED_RESOLUTION,
-    InvalidMacaroon,
-    MacaroonService,
-    VerifiedToken,
-    record_use,
-    target_for,
-)
+from warehouse_lite.macaroons.models import Macaroon
+from warehouse_lite.macaroons.services import MacaroonService
+from warehouse_lite.macaroons.tokens import InvalidMacaroon, VerifiedToken
 from warehouse_lite.security_policy import UserIdentity, set_auth_failure
 
 if TYPE_CHECKING:
     from pyramid.request import Request
     from pyramid.response import Response
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 TOKEN_USERNAME = "__token__"
 _RECORD_KEY = "warehouse_lite.macaroon.record_use"
+# last_used is rewritten at most this often per token, so a busy CI token costs one tiny UPDATE
+# a minute instead of one per upload.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
 def token_from_request(request: Request) -> str | None:
@@ -75,7 +77,7 @@ class MacaroonSecurityPolicy:
         self, request: Request, identity: UserIdentity, context: Any, permission: str
     ) -> Denied | None:
         verified: VerifiedToken = identity.macaroon
-        result = verified.check(target_for(identity.user, context))
+        result = verified.check(cv.target_for(identity.user, context))
         if isinstance(result, cv.Failure):
             return Denied(f"Invalid API token: {result.reason}")
         self._record_use_on_success(request, verified)
@@ -112,3 +114,26 @@ class MacaroonSecurityPolicy:
 
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
         return []
+
+
+def record_use(factory: sessionmaker[Session], macaroon_id: uuid.UUID) -> None:
+    """Set last_used in a short transaction of its own (called after the request committed).
+
+    The UPDATE only touches the row when last_used is older than LAST_USED_RESOLUTION, so
+    concurrent uploads with one token rarely write at all, and never hold the row lock for
+    longer than this statement: the upload's own transaction never locks the token row.
+    """
+    now = utcnow()
+    session = factory()
+    try:
+        session.execute(
+            update(Macaroon)
+            .where(
+                Macaroon.id == macaroon_id,
+                or_(Macaroon.last_used.is_(None), Macaroon.last_used < now - LAST_USED_RESOLUTION),
+            )
+            .values(last_used=now)
+        )
+        session.commit()
+    finally:
+        session.close()

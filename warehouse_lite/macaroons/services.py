@@ -1,15 +1,8 @@
-"""MacaroonService: mint, find, verify, revoke API tokens and record their use.
-
-A token is ``pypi-`` + the base64 (URL-safe, unpadded) V2 serialization of a pymacaroons
-Macaroon whose location is the site's domain, whose identifier is the row's UUID and whose root
-key is the row's 32 random bytes. Anyone holding a token may add caveats to it (attenuation,
-as the `pypitoken` library does); those are covered by the signature and all must hold.
-"""
+"""MacaroonService: find, issue, verify and revoke API tokens (the token string itself, and
+how its signature and caveats are checked: tokens.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import secrets
 import time
@@ -18,36 +11,34 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pymacaroons
-from pymacaroons.exceptions import MacaroonInvalidSignatureException
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from warehouse_lite.accounts.models import User
 from warehouse_lite.db import utcnow
+from warehouse_lite.email import Mailer
+from warehouse_lite.events import add_project_event, add_user_event
 from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons import emails
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
+from warehouse_lite.macaroons.tokens import (
+    InvalidMacaroon,
+    VerifiedToken,
+    parse_token,
+    serialize_token,
+    verify_token,
+)
+from warehouse_lite.packaging.models import Project, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
-    from warehouse_lite.packaging.models import Project
+    from warehouse_lite.events.actor import Actor
 
-TOKEN_PREFIX = "pypi-"
 KEY_BYTES = 32
-# last_used is rewritten at most this often per token, so a busy CI token costs one tiny UPDATE
-# a minute instead of one per upload.
-LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
-
-
-class InvalidMacaroon(Exception):
-    """The token cannot be used; ``reason`` says why, in words for the client."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class DuplicateDescription(Exception):
@@ -55,57 +46,49 @@ class DuplicateDescription(Exception):
 
 
 @dataclass(frozen=True)
-class VerifiedToken:
-    """A token whose signature checked out: its row and every caveat to enforce (the holder's
-    ones from the token, then the stored ones)."""
-
-    macaroon: Macaroon
-    caveats: tuple[cv.Caveat, ...]
-
-    def check(self, target: cv.Target) -> cv.Result:
-        return cv.verify_all(self.caveats, target)
+class RemovedByOwner:
+    """Why a token is revoked: its owner removed it (token page, `warehouse-lite token revoke`)."""
 
 
-def target_for(user: User, context: Any, now: int | None = None) -> cv.Target:
-    """The caveats' view of ``context``: a Project row, a NewProject (no id yet) or neither."""
-    name = getattr(context, "normalized_name", None)
-    project_id = getattr(context, "id", None) if name is not None else None
-    return cv.Target(
-        now=int(time.time()) if now is None else now,
-        user_id=str(user.id),
-        project_name=name,
-        project_id=str(project_id) if project_id is not None else None,
-    )
+@dataclass(frozen=True)
+class LeakReported:
+    """Why a token is revoked: it was found in public (POST /_/secrets/disclose-token)."""
+
+    public_url: str
+    source: str
 
 
-def _parse(raw: str) -> pymacaroons.Macaroon:
-    raw = raw.strip()
-    if not raw.startswith(TOKEN_PREFIX):
-        raise InvalidMacaroon(f"API token does not start with the '{TOKEN_PREFIX}' prefix")
-    body = raw[len(TOKEN_PREFIX) :].rstrip("=")
-    try:
-        decoded = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidMacaroon("API token is not valid base64") from None
-    if not decoded:
-        raise InvalidMacaroon("API token is empty")
-    try:
-        macaroon = pymacaroons.Macaroon.deserialize(body)
-        # pymacaroons ignores trailing bytes; a token that does not re-serialize to itself is
-        # not one we (or pypitoken) produced.
-        canonical = macaroon.serialize()
-    except Exception:  # pymacaroons raises anything from IndexError to its own exceptions
-        raise InvalidMacaroon("API token is malformed (not a macaroon)") from None
-    if canonical != body.replace("+", "-").replace("/", "_"):
-        raise InvalidMacaroon("API token is malformed (trailing data)")
-    return macaroon
+RevocationCause = RemovedByOwner | LeakReported
+
+
+@dataclass(frozen=True)
+class Site:
+    """What issuing and revoking tokens need of the site: the domain a token names as its
+    location, the mailer that tells the owner, and the URLs those emails link to."""
+
+    domain: str
+    mailer: Mailer
+    route_url: Callable[..., str]
 
 
 class MacaroonService:
-    """Everything that reads or changes API tokens. Views and the security policy use it."""
+    """Everything that reads or changes API tokens. Views, the CLI, the admin area and the
+    security policy use it.
 
-    def __init__(self, db: Session) -> None:
+    Issuing and revoking (issue_upload_token, revoke, revoke_all) record the security-history
+    events and email the owner in the caller's transaction; they need ``site``, which the
+    request's factory gives. Without it the service can still find, mint, verify and delete.
+    """
+
+    def __init__(self, db: Session, site: Site | None = None) -> None:
         self.db = db
+        self._site = site
+
+    @property
+    def site(self) -> Site:
+        if self._site is None:
+            raise RuntimeError("this MacaroonService was made without a site: use find_service")
+        return self._site
 
     # ---- lookups ---------------------------------------------------------------------------
 
@@ -117,21 +100,32 @@ class MacaroonService:
         return self.db.get(Macaroon, key)
 
     def macaroons_for_user(self, user: User) -> list[Macaroon]:
-        return list(
-            self.db.scalars(
-                select(Macaroon).where(Macaroon.user_id == user.id).order_by(Macaroon.created)
-            )
-        )
+        query = select(Macaroon).where(Macaroon.user_id == user.id).order_by(Macaroon.created)
+        return list(self.db.scalars(query))
 
     def macaroons_for_project(self, project: Project) -> list[Macaroon]:
-        return list(
-            self.db.scalars(
-                select(Macaroon)
-                .join(MacaroonProject, MacaroonProject.macaroon_id == Macaroon.id)
-                .where(MacaroonProject.project_id == project.id)
-                .order_by(Macaroon.created)
-            )
+        query = (
+            select(Macaroon)
+            .join(MacaroonProject, MacaroonProject.macaroon_id == Macaroon.id)
+            .where(MacaroonProject.project_id == project.id)
+            .order_by(Macaroon.created)
         )
+        return list(self.db.scalars(query))
+
+    def token_scopes(self, user: User) -> list[Project]:
+        """Projects ``user`` may upload to (Owner or Maintainer): what a token of theirs may be
+        scoped to."""
+        has_role = Project.roles.any(Role.user_id == user.id)
+        return list(
+            self.db.scalars(select(Project).where(has_role).order_by(Project.normalized_name))
+        )
+
+    @staticmethod
+    def can_hold_tokens(user: User) -> bool:
+        """Tokens are only for accounts whose primary address is verified: an upload or a
+        leaked token must be able to reach a person who actually reads that address."""
+        email = user.primary_email
+        return email is not None and email.verified
 
     def description_taken(self, user: User, description: str) -> bool:
         return (
@@ -178,29 +172,24 @@ class MacaroonService:
                 self.db.flush()
         except IntegrityError:
             raise DuplicateDescription(description) from None
-        macaroon = pymacaroons.Macaroon(
-            location=location,
-            identifier=str(row.id),
-            key=row.key,
-            version=pymacaroons.MACAROON_V2,
-        )
-        for caveat in caveats:
-            macaroon.add_first_party_caveat(cv.serialize(caveat))
-        return TOKEN_PREFIX + macaroon.serialize(), row
+        return serialize_token(location, row, caveats), row
 
-    def create_upload_token(
+    def issue_upload_token(
         self,
-        location: str,
         user: User,
         description: str,
+        actor: Actor,
+        *,
         projects: Sequence[Project] = (),
         expires: datetime.datetime | None = None,
     ) -> tuple[str, Macaroon]:
         """Mint an upload token for ``user``, for the whole account or for ``projects``, valid
-        until ``expires`` if given: the token page and `warehouse-lite token create` both make
-        theirs here (the caveats are described in docs/decisions.md, "API tokens").
+        until ``expires`` if given (the caveats are described in docs/decisions.md, "API
+        tokens"); record it in the user's and each project's security history and email the
+        user. The token page and `warehouse-lite token create` both issue theirs here.
 
-        Raises DuplicateDescription when ``user`` already has a token so described.
+        Returns (plaintext token, row). Raises DuplicateDescription when ``user`` already has
+        a token so described.
         """
         caveats: list[cv.Caveat] = []
         if expires is not None:
@@ -211,14 +200,87 @@ class MacaroonService:
             caveats.append(cv.ProjectName(tuple(p.normalized_name for p in projects)))
             caveats.append(cv.ProjectID(tuple(str(p.id) for p in projects)))
         caveats.append(cv.RequestUser(str(user.id)))
-        return self.create_macaroon(
-            location=location,
+        raw, macaroon = self.create_macaroon(
+            location=self.site.domain,
             user=user,
             description=description,
             caveats=caveats,
             expires=expires,
             projects=projects,
         )
+        details = _details(macaroon)
+        if macaroon.expires is not None:
+            details["expires"] = macaroon.expires.isoformat()
+        self._record(macaroon, actor, "api_token:added", "created_by", details)
+        emails.send_token_created_email(
+            self.site.mailer, macaroon, manage_url=self._manage_url(), actor=actor
+        )
+        return raw, macaroon
+
+    def revoke(self, macaroon: Macaroon, cause: RevocationCause, actor: Actor) -> None:
+        """Revoke one token: the owner's and its projects' security histories record why
+        (``cause``), the owner is emailed, and the row is deleted once every request using
+        the token has finished."""
+        details = _details(macaroon)
+        manage_url = self._manage_url()
+        mailer = self.site.mailer
+        if isinstance(cause, LeakReported):
+            leak = {"public_url": cause.public_url, "source": cause.source}
+            self._record(macaroon, actor, "api_token:removed_leak", "owner", details | leak)
+            emails.send_token_leaked_email(
+                mailer, macaroon, leak, manage_url=manage_url, actor=actor
+            )
+        else:
+            self._record(macaroon, actor, "api_token:removed", "owner", details)
+            emails.send_token_removed_email(mailer, macaroon, manage_url=manage_url, actor=actor)
+        self.delete_macaroon(macaroon)
+
+    def revoke_all(self, user: User, reason: str, actor: Actor) -> list[str]:
+        """An administrator's revocation of every token of ``user``, for ``reason``: each
+        project a token was scoped to records it, the user's history records it once (with
+        the tokens' names), and one email lists them. Returns the names; does nothing when
+        the user has no token."""
+        tokens = self.macaroons_for_user(user)
+        names = [token.description for token in tokens]
+        why = {"admin": actor.name, "reason": reason}
+        for token in tokens:
+            for project in token.projects:
+                add_project_event(
+                    self.db,
+                    actor,
+                    project,
+                    "project:api_token:removed",
+                    owner=user.username,
+                    description=token.description,
+                    **why,
+                )
+            self.delete_macaroon(token)
+        if not names:
+            return names
+        add_user_event(self.db, actor, user, "account:api_token:revoked-all", **why, tokens=names)
+        urls = {
+            "manage_url": self._manage_url(),
+            "help_url": self.site.route_url("help", _anchor="revoke-token"),
+        }
+        emails.send_tokens_revoked_email(
+            self.site.mailer, user, names, reason, urls=urls, actor=actor
+        )
+        return names
+
+    def _manage_url(self) -> str:
+        return self.site.route_url("manage.account.token")
+
+    def _record(
+        self, macaroon: Macaroon, actor: Actor, what: str, owner_key: str, details: dict[str, Any]
+    ) -> None:
+        """The events of a change to ``macaroon``: ``account:<what>`` for its owner and
+        ``project:<what>`` (naming the owner under ``owner_key``) for each of its projects."""
+        owner = macaroon.user
+        add_user_event(self.db, actor, owner, f"account:{what}", **details)
+        for project in macaroon.projects:
+            add_project_event(
+                self.db, actor, project, f"project:{what}", **{owner_key: owner.username}, **details
+            )
 
     def _lock(self, macaroon_id: uuid.UUID, *, exclusive: bool) -> None:
         """Order uses of a token against its revocation (PostgreSQL; SQLite serialises every
@@ -266,61 +328,24 @@ class MacaroonService:
 
         Does not evaluate the caveats: that needs the request's context (``VerifiedToken.check``).
         """
-        macaroon = _parse(raw)
+        macaroon = parse_token(raw)
         row = self._find(macaroon)
-        if any(not c.first_party() for c in macaroon.caveats):
-            raise InvalidMacaroon("API token has third-party caveats, which are not supported")
-        predicates: list[str] = []
-
-        def collect(predicate: str) -> bool:
-            # Accept every caveat here so that the signature over all of them is computed;
-            # each one is evaluated afterwards (VerifiedToken.check), where failures are kept.
-            predicates.append(predicate)
-            return True
-
-        verifier = pymacaroons.Verifier()
-        verifier.satisfy_general(collect)
-        try:
-            verifier.verify(macaroon, row.key)
-        except MacaroonInvalidSignatureException:
-            raise InvalidMacaroon(
-                "API token signature is invalid (the token was altered or was not issued by "
-                "this site)"
-            ) from None
-        except Exception:
-            raise InvalidMacaroon("API token is malformed (unreadable caveats)") from None
-        parsed: list[cv.Caveat] = []
-        try:
-            parsed.extend(cv.deserialize(p) for p in predicates)
-            # The stored copy: what we minted is enforced even if the token somehow lacks it.
-            parsed.extend(cv.from_json(c) for c in row.caveats)
-        except cv.CaveatError as exc:
-            raise InvalidMacaroon(f"API token cannot be used: {exc}") from None
-        return VerifiedToken(macaroon=row, caveats=tuple(parsed))
+        return verify_token(macaroon, row)
 
 
-def record_use(factory: sessionmaker[Session], macaroon_id: uuid.UUID) -> None:
-    """Set last_used in a short transaction of its own (called after the request committed).
-
-    The UPDATE only touches the row when last_used is older than LAST_USED_RESOLUTION, so
-    concurrent uploads with one token rarely write at all, and never hold the row lock for
-    longer than this statement: the upload's own transaction never locks the token row.
-    """
-    now = utcnow()
-    session = factory()
-    try:
-        session.execute(
-            update(Macaroon)
-            .where(
-                Macaroon.id == macaroon_id,
-                or_(Macaroon.last_used.is_(None), Macaroon.last_used < now - LAST_USED_RESOLUTION),
-            )
-            .values(last_used=now)
-        )
-        session.commit()
-    finally:
-        session.close()
+def _details(macaroon: Macaroon) -> dict[str, Any]:
+    """What every event about a token says of it."""
+    return {
+        "macaroon_id": str(macaroon.id),
+        "description": macaroon.description,
+        "scope": macaroon.scope_summary,
+    }
 
 
 def macaroon_service_factory(context: object, request: Any) -> MacaroonService:
-    return MacaroonService(request.db)
+    site = Site(
+        domain=request.settings.domain,
+        mailer=request.find_service(Mailer),
+        route_url=request.route_url,
+    )
+    return MacaroonService(request.db, site)

@@ -1,18 +1,17 @@
-"""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-"""
+"""${message}"""
 
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+# Columns, constraints and indexes that tables share: warehouse_lite/migrations/schema.py.
 
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
+revision, down_revision = ${repr(up_revision)}, ${repr(down_revision)}
+% if branch_labels:
 branch_labels = ${repr(branch_labels)}
+% endif
+% if depends_on:
 depends_on = ${repr(depends_on)}
+% endif
 
 
 def upgrade() -> None:

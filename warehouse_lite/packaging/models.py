@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     Enum,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse_lite.authnz import Permissions, user_principal
 from warehouse_lite.db import Base, UUIDPrimaryKey, utcnow
+from warehouse_lite.events.models import HasEvents, ProjectEvent
 
 if TYPE_CHECKING:
     from warehouse_lite.accounts.models import User
@@ -33,7 +33,7 @@ class RoleName(enum.StrEnum):
     MAINTAINER = "Maintainer"
 
 
-class Project(UUIDPrimaryKey, Base):
+class Project(HasEvents[ProjectEvent], UUIDPrimaryKey, Base):
     """A project; ``normalized_name`` is the PEP 503 form and is unique."""
 
     __tablename__ = "projects"
@@ -50,12 +50,6 @@ class Project(UUIDPrimaryKey, Base):
     )
     roles: Mapped[list[Role]] = relationship(
         back_populates="project", cascade="all, delete-orphan", passive_deletes=True
-    )
-    events: Mapped[list[ProjectEvent]] = relationship(
-        back_populates="project",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        order_by="ProjectEvent.time.desc()",
     )
     # Written by record_journal, never read: the newest journal entry about the project.
     # Journal entries outlive their project, so the schema has no foreign key; this link
@@ -240,20 +234,6 @@ class RoleInvitation(UUIDPrimaryKey, Base):
 
     def expired(self, now: datetime.datetime) -> bool:
         return now >= self.expires
-
-
-class ProjectEvent(UUIDPrimaryKey, Base):
-    __tablename__ = "project_events"
-    __table_args__ = (Index("ix_project_events_project_id_time", "project_id", "time"),)
-
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    tag: Mapped[str] = mapped_column(String(64))
-    time: Mapped[datetime.datetime] = mapped_column(default=utcnow)
-    ip_address: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(String(512))
-    additional: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    project: Mapped[Project] = relationship(back_populates="events")
 
 
 class JournalEntry(Base):

@@ -171,8 +171,3 @@ def includeme(config: Configurator) -> None:
     engine = get_engine(config.registry)
     use_fast_path = engine.dialect.name == "postgresql"
     config.register_service(PostgresSerialReader(engine) if use_fast_path else None, ISerialReader)
-    config.add_tween(
-        "warehouse_lite.packaging.simple_fast.simple_fast_tween_factory",
-        under="warehouse_lite.headers.security_headers_tween_factory",
-        over="pyramid_tm.tm_tween_factory",
-    )

@@ -18,8 +18,8 @@ from tests.functional.admin.conftest import admin_actions, events
 from tests.functional.conftest import form_for, login
 from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, WebAuthnCredential
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
+from warehouse_lite.events.models import ProjectEvent
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.packaging.models import ProjectEvent
 
 
 def act(app: Any, username: str, action: str, reason: str) -> Any:

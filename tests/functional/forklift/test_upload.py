@@ -12,11 +12,11 @@ from tests.common.dists import make_sdist, make_wheel, with_content
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import RoleFactory
 from tests.common.uploads import basic_auth, row_counts, stored, upload
+from warehouse_lite.events.models import ProjectEvent
 from warehouse_lite.packaging.models import (
     FilenameRegistry,
     JournalEntry,
     Project,
-    ProjectEvent,
     Release,
     Role,
     RoleName,

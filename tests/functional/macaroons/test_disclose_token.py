@@ -17,10 +17,9 @@ from tests.common.factories import UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory
 from tests.common.services import replaced
-from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.macaroons.disclosure import KeySource
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.packaging.models import ProjectEvent
 
 URL = "/_/secrets/disclose-token"
 

@@ -11,11 +11,11 @@ from tests.common.factories import DEFAULT_PASSWORD, EmailFactory, UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import csrf_of, login
-from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.macaroons.forms import MAX_EXPIRY_DAYS
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
-from warehouse_lite.packaging.models import ProjectEvent, RoleName
+from warehouse_lite.packaging.models import RoleName
 
 TOKEN_RE = re.compile(r"pypi-[A-Za-z0-9_-]{40,}")
 URL = "/manage/account/token/"

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.functional.conftest import login
-from warehouse_lite.events.models import UserEvent
-from warehouse_lite.packaging.models import JournalEntry, ProjectEvent, RoleName
+from warehouse_lite.events.models import ProjectEvent, UserEvent
+from warehouse_lite.packaging.models import JournalEntry, RoleName
 
 
 def owned_project(app, db, *, username="owner", name="Managed_Project"):

@@ -13,12 +13,11 @@ from tests.common.packaging_factories import (
 )
 from tests.functional.conftest import csrf_of, form_for, login
 from tests.functional.manage.helpers import journal, owned_project
-from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.packaging.models import (
     File,
     FilenameRegistry,
     Project,
-    ProjectEvent,
     Release,
     Role,
     RoleName,

@@ -34,7 +34,7 @@ with atheris.instrument_imports(include=["warehouse_lite"]):
     from warehouse_lite.forklift.form import LIST_FIELDS, STRING_FIELDS, parse_upload_form
     from warehouse_lite.forklift.metadata import validate_metadata
     from warehouse_lite.macaroons import caveats as cv
-    from warehouse_lite.macaroons.services import InvalidMacaroon, _parse
+    from warehouse_lite.macaroons.tokens import InvalidMacaroon, parse_token
 
 FIELDS = [
     *STRING_FIELDS,
@@ -110,7 +110,7 @@ def token(data: bytes) -> None:
     text = fdp.ConsumeUnicodeNoSurrogates(fdp.remaining_bytes())
     if choice == 0:
         with contextlib.suppress(InvalidMacaroon):
-            _parse("pypi-" + text)
+            parse_token("pypi-" + text)
         return
     try:
         caveat = cv.deserialize(text) if choice == 1 else cv.from_json(json.loads(text))

@@ -17,11 +17,11 @@ from tests.common.factories import EmailFactory, UserFactory
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
 from tests.unit.admin.test_cli import database, env, fresh, mails, name, seed, text
 from warehouse_lite.cli import main
-from warehouse_lite.events.models import UserEvent
+from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons.caveats import target_for
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService, target_for
-from warehouse_lite.packaging.models import ProjectEvent
+from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService
 
 __all__ = ["database", "env", "seed"]  # fixtures shared with the admin CLI's tests
 

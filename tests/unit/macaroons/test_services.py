@@ -22,15 +22,12 @@ from tests.common.factories import UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory
 from warehouse_lite.db import utcnow
+from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons import caveats as cv
+from warehouse_lite.macaroons.caveats import target_for
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
-from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy
-from warehouse_lite.macaroons.services import (
-    InvalidMacaroon,
-    MacaroonService,
-    record_use,
-    target_for,
-)
+from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy, record_use
+from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService, RemovedByOwner
 from warehouse_lite.packaging.contexts import NewProject
 from warehouse_lite.security_policy import auth_failure
 
@@ -144,6 +141,15 @@ def test_unknown_and_deleted_tokens(db) -> None:
     MacaroonService(db).delete_macaroon(row)
     assert "unknown or has been revoked" in _reason(db, raw)
     assert db.scalar(select(Macaroon)) is None
+
+
+def test_revoking_needs_the_requests_site(db) -> None:
+    """A service made from a bare session can delete a row, but not revoke (or issue) a
+    token: that records events and emails the owner, which only find_service's one can."""
+    _raw, row = mint_token(db, UserFactory())
+    with pytest.raises(RuntimeError, match="without a site"):
+        MacaroonService(db).revoke(row, RemovedByOwner(), Actor.operator("test"))
+    assert db.scalar(select(Macaroon)) is row
 
 
 def test_bad_signature(db) -> None:

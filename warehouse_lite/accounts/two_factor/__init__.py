@@ -1,15 +1,14 @@
 """Two-factor authentication: TOTP applications, WebAuthn security keys, recovery codes.
 
 The views of this package are registered by the scan of warehouse_lite.accounts (which is
-recursive); this includeme adds the services, the "has a second factor" check the login uses,
-the section of the account page, and the tween for skipped second steps.
+recursive); this includeme adds the services, the "has a second factor" check the login uses
+and the section of the account page (warehouse_lite.tweens places the skipped-step tween).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyramid.tweens import EXCVIEW
 from sqlalchemy.orm import object_session
 
 from warehouse_lite.accounts.two_factor.security_keys import (
@@ -49,7 +48,3 @@ def includeme(config: Configurator) -> None:
         TWO_FACTOR_PROVIDERS.append(user_has_two_factor)
     if all(template != PANEL_TEMPLATE for template, _build in ACCOUNT_PANELS):
         ACCOUNT_PANELS.append((PANEL_TEMPLATE, two_factor_panel))
-    config.add_tween(
-        "warehouse_lite.accounts.two_factor.guard.skipped_step_tween_factory",
-        over=EXCVIEW,
-    )

@@ -1,52 +1,33 @@
-"""admin: the log of administrator actions
-
-Revision ID: 0007
-Revises: 0001
-Create Date: 2026-11-27 09:00:00
-"""
+"""admin: the log of administrator actions"""
 
 import sqlalchemy as sa
 from alembic import op
 
-import warehouse_lite.db
+from warehouse_lite.migrations.schema import create_index, drop_table, fk, pk, utc, uuid
 
-revision = "0007"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0007", "0001"
 
 
 def upgrade() -> None:
     op.create_table(
         "admin_actions",
-        sa.Column("time", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
+        utc("time"),
         sa.Column("admin_username", sa.String(length=100), nullable=False),
-        sa.Column("admin_id", sa.Uuid(), nullable=True),
+        uuid("admin_id", nullable=True),
         sa.Column("via", sa.String(length=10), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("target_kind", sa.String(length=10), nullable=False),
         sa.Column("target_name", sa.String(length=200), nullable=False),
-        sa.Column("target_id", sa.Uuid(), nullable=True),
+        uuid("target_id", nullable=True),
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["admin_id"],
-            ["users.id"],
-            name=op.f("fk_admin_actions_admin_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_actions")),
+        uuid("id"),
+        fk("admin_actions", "admin_id", "users", ondelete="SET NULL"),
+        pk("admin_actions"),
     )
-    with op.batch_alter_table("admin_actions", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_admin_actions_target", ["target_kind", "target_name"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_admin_actions_time"), ["time"], unique=False)
+    create_index("admin_actions", "target_kind", "target_name", name="ix_admin_actions_target")
+    create_index("admin_actions", "time")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("admin_actions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_admin_actions_time"))
-        batch_op.drop_index("ix_admin_actions_target")
-    op.drop_table("admin_actions")
+    drop_table("admin_actions", "ix_admin_actions_time", "ix_admin_actions_target")

@@ -1,19 +1,11 @@
-"""webauthn_challenges: outstanding WebAuthn challenges, each answered at most once
-
-Revision ID: 0011
-Revises: 0008
-Create Date: 2026-12-02
-"""
+"""webauthn_challenges: outstanding WebAuthn challenges, each answered at most once"""
 
 import sqlalchemy as sa
 from alembic import op
 
-import warehouse_lite.db
+from warehouse_lite.migrations.schema import create_index, drop_table, fk, pk, utc, uuid
 
-revision = "0011"
-down_revision = "0008"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0011", "0008"
 
 
 def upgrade() -> None:
@@ -21,24 +13,14 @@ def upgrade() -> None:
         "webauthn_challenges",
         sa.Column("session_hash", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=16), nullable=False),
-        sa.Column("user_id", sa.Uuid(), nullable=False),
+        uuid("user_id"),
         sa.Column("challenge", sa.String(length=128), nullable=False),
-        sa.Column("expires", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_webauthn_challenges_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("session_hash", "purpose", name=op.f("pk_webauthn_challenges")),
+        utc("expires"),
+        fk("webauthn_challenges", "user_id", "users"),
+        pk("webauthn_challenges", "session_hash", "purpose"),
     )
-    with op.batch_alter_table("webauthn_challenges", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_webauthn_challenges_expires"), ["expires"], unique=False
-        )
+    create_index("webauthn_challenges", "expires")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("webauthn_challenges", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webauthn_challenges_expires"))
-    op.drop_table("webauthn_challenges")
+    drop_table("webauthn_challenges", "ix_webauthn_challenges_expires")

@@ -1,65 +1,34 @@
-"""role invitations: collaborators join a project by accepting an owner's invitation
+"""role invitations: collaborators join a project by accepting an owner's invitation"""
 
-Revision ID: 0012
-Revises: 0008
-Create Date: 2026-12-01 09:00:00
-"""
-
-import sqlalchemy as sa
 from alembic import op
 
-import warehouse_lite.db
+from warehouse_lite.migrations.schema import create_index, drop_table
+from warehouse_lite.migrations.schema import fk, pk, role_name, unique, utc, uuid
 
-revision = "0012"
-down_revision = "0008"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0012", "0008"
 
 
 def upgrade() -> None:
     op.create_table(
         "role_invitations",
-        sa.Column(
-            "role_name",
-            sa.Enum("OWNER", "MAINTAINER", name="rolename", native_enum=False, length=20),
-            nullable=False,
+        role_name(),
+        uuid("user_id"),
+        uuid("project_id"),
+        uuid("invited_by_id", nullable=True),
+        utc("created"),
+        utc("expires"),
+        uuid("id"),
+        fk("role_invitations", "invited_by_id", "users", ondelete="SET NULL"),
+        fk("role_invitations", "project_id", "projects"),
+        fk("role_invitations", "user_id", "users"),
+        pk("role_invitations"),
+        unique(
+            "role_invitations", "user_id", "project_id", name="uq_role_invitations_user_project"
         ),
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("project_id", sa.Uuid(), nullable=False),
-        sa.Column("invited_by_id", sa.Uuid(), nullable=True),
-        sa.Column("created", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["invited_by_id"],
-            ["users.id"],
-            name=op.f("fk_role_invitations_invited_by_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_role_invitations_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_role_invitations_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_invitations")),
-        sa.UniqueConstraint("user_id", "project_id", name="uq_role_invitations_user_project"),
     )
-    with op.batch_alter_table("role_invitations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_role_invitations_project_id"), ["project_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_role_invitations_user_id"), ["user_id"], unique=False)
+    create_index("role_invitations", "project_id")
+    create_index("role_invitations", "user_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("role_invitations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_role_invitations_user_id"))
-        batch_op.drop_index(batch_op.f("ix_role_invitations_project_id"))
-    op.drop_table("role_invitations")
+    drop_table("role_invitations", "ix_role_invitations_user_id", "ix_role_invitations_project_id")

@@ -1,45 +1,26 @@
-"""uploads: once-per-project deprecation notices, file comments, license files
-
-Revision ID: 0015
-Revises: 0008
-Create Date: 2026-12-04 09:00:00
-"""
+"""uploads: once-per-project deprecation notices, file comments, license files"""
 
 import sqlalchemy as sa
 from alembic import op
 
-import warehouse_lite.db
+from warehouse_lite.migrations.schema import create_index, drop_table, fk, pk, utc, uuid
 
-revision = "0015"
-down_revision = "0008"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0015", "0008"
 
 
 def upgrade() -> None:
     op.create_table(
         "upload_notices",
-        sa.Column("project_id", sa.Uuid(), nullable=False),
+        uuid("project_id"),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("filename", sa.String(length=512), nullable=False),
-        sa.Column("user_id", sa.Uuid(), nullable=True),
-        sa.Column("created", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_upload_notices_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_upload_notices_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("project_id", "kind", name=op.f("pk_upload_notices")),
+        uuid("user_id", nullable=True),
+        utc("created"),
+        fk("upload_notices", "project_id", "projects"),
+        fk("upload_notices", "user_id", "users", ondelete="SET NULL"),
+        pk("upload_notices", "project_id", "kind"),
     )
-    with op.batch_alter_table("upload_notices", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_upload_notices_user_id"), ["user_id"], unique=False)
+    create_index("upload_notices", "user_id")
     # Nullable: rows from before this revision have no comment / never recorded license files.
     with op.batch_alter_table("release_files", schema=None) as batch_op:
         batch_op.add_column(sa.Column("comment_text", sa.Text(), nullable=True))
@@ -52,6 +33,4 @@ def downgrade() -> None:
         batch_op.drop_column("license_files")
     with op.batch_alter_table("release_files", schema=None) as batch_op:
         batch_op.drop_column("comment_text")
-    with op.batch_alter_table("upload_notices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_upload_notices_user_id"))
-    op.drop_table("upload_notices")
+    drop_table("upload_notices", "ix_upload_notices_user_id")

@@ -1,44 +1,33 @@
-"""email: the outbox of messages, written with the change they report
-
-Revision ID: 0018
-Revises: 0008
-Create Date: 2026-12-02 04:30:00
-"""
+"""email: the outbox of messages, written with the change they report"""
 
 import sqlalchemy as sa
 from alembic import op
 
-import warehouse_lite.db
+from warehouse_lite.migrations.schema import create_index, drop_table, pk, utc, uuid
 
-revision = "0018"
-down_revision = "0008"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0018", "0008"
 
 
 def upgrade() -> None:
     op.create_table(
         "outgoing_emails",
-        sa.Column("created", warehouse_lite.db.UTCDateTime(timezone=True), nullable=False),
+        utc("created"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("to_address", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
-        sa.Column("due", warehouse_lite.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_until", warehouse_lite.db.UTCDateTime(timezone=True), nullable=True),
+        utc("due", nullable=True),
+        utc("claimed_until", nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("sent", warehouse_lite.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("gave_up", warehouse_lite.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_emails")),
+        utc("sent", nullable=True),
+        utc("gave_up", nullable=True),
+        uuid("id"),
+        pk("outgoing_emails"),
     )
-    with op.batch_alter_table("outgoing_emails", schema=None) as batch_op:
-        batch_op.create_index("ix_outgoing_emails_due", ["due"], unique=False)
+    create_index("outgoing_emails", "due", name="ix_outgoing_emails_due")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outgoing_emails", schema=None) as batch_op:
-        batch_op.drop_index("ix_outgoing_emails_due")
-    op.drop_table("outgoing_emails")
+    drop_table("outgoing_emails", "ix_outgoing_emails_due")

@@ -1,19 +1,6 @@
-"""Join the branches added in December (invitations, the email outbox, ...) into one head.
+"""Join the branches added in December (invitations, the email outbox, ...) into one head."""
 
-Revision ID: 0020
-Revises: 0011, 0012, 0015, 0018
-Create Date: 2026-12-02
-"""
+from warehouse_lite.migrations.schema import merge_point
 
-revision = "0020"
-down_revision = ("0011", "0012", "0015", "0018")
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    pass  # a merge point: nothing to change
-
-
-def downgrade() -> None:
-    pass
+revision, down_revision = "0020", ("0011", "0012", "0015", "0018")
+upgrade, downgrade = merge_point()

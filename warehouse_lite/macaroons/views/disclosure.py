@@ -1,4 +1,5 @@
-"""POST /_/secrets/disclose-token: verify the reporter's signature, revoke leaked tokens."""
+"""POST /_/secrets/disclose-token: verify the reporter's signature, revoke leaked tokens
+(the report format and its signature: macaroons/disclosure.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.view import view_config
 
 from warehouse_lite.errors import api_error
-from warehouse_lite.macaroons import notify
+from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons.disclosure import (
     MAX_BODY_BYTES,
     DisclosureError,
@@ -17,7 +18,7 @@ from warehouse_lite.macaroons.disclosure import (
     parse_reports,
     verify_signature,
 )
-from warehouse_lite.macaroons.services import InvalidMacaroon, MacaroonService
+from warehouse_lite.macaroons.services import InvalidMacaroon, LeakReported, MacaroonService
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -32,9 +33,8 @@ def _revoke(request: Request, report: Report) -> bool:
         verified = service.authenticate(report.token)
     except InvalidMacaroon:
         return False
-    leak = {"public_url": report.url, "source": report.source or "an external report"}
-    notify.token_removed(request, verified.macaroon, leak=leak)
-    service.delete_macaroon(verified.macaroon)
+    cause = LeakReported(public_url=report.url, source=report.source or "an external report")
+    service.revoke(verified.macaroon, cause, Actor.from_request(request))
     return True
 
 
