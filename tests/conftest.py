@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import warehouse_lite.models  # noqa: F401
 from tests.common.db import throwaway_database_url
+from tests.common.factories import TEST_PASSWORD_COST
 from warehouse_lite import migrations
 from warehouse_lite.db import make_engine
 from warehouse_lite.settings import Settings, load_settings
@@ -40,6 +41,9 @@ def settings(session_tmp: Path, database_url: str) -> Settings:
         mail_backend="outbox",
         mail_outbox_dir=session_tmp / "mail",
         celery_eager=True,
+        password_hash_time_cost=TEST_PASSWORD_COST.time_cost,
+        password_hash_memory_cost=TEST_PASSWORD_COST.memory_cost,
+        password_hash_parallelism=TEST_PASSWORD_COST.parallelism,
     )
 
 

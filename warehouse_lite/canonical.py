@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from pyramid.response import Response
 
 from warehouse_lite.headers import security_headers
+from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -116,7 +117,7 @@ def _to_canonical(settings: Settings, request: Request) -> Response:
 
 
 def canonical_tween_factory(handler: Any, registry: Any) -> Any:
-    settings: Settings = registry["settings"]
+    settings = get_settings(registry)
     parts = urlsplit(settings.site_url)
     host = parts.netloc
     scheme = parts.scheme

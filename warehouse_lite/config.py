@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
@@ -10,12 +10,20 @@ from pyramid.csrf import SessionCSRFStoragePolicy
 import warehouse_lite.models  # noqa: F401  (every mapper, before the first query)
 from warehouse_lite.authnz import Root
 from warehouse_lite.security_policy import MultiSecurityPolicy
-from warehouse_lite.settings import Settings, load_settings
+from warehouse_lite.settings import Settings, load_settings, store_settings
+
+if TYPE_CHECKING:
+    from pyramid.interfaces import ISecurityPolicy
+    from sqlalchemy.engine import Engine
+
+    from warehouse_lite.sessions.stores import SessionStore
 
 # The order matters: db before sessions (the SQL store), tasks after db.
 INCLUDES = [
     "pyramid_jinja2",
     "pyramid_services",
+    "warehouse_lite.settings",
+    "warehouse_lite.clock",
     "warehouse_lite.db",
     "warehouse_lite.sessions",
     "warehouse_lite.ratelimit",
@@ -38,8 +46,20 @@ INCLUDES = [
 ]
 
 
-def configure(settings: Settings | None = None, **registry_values: Any) -> Configurator:
-    """A Configurator for the whole app. ``registry_values`` lets tests inject e.g. an engine."""
+def configure(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_store: SessionStore | None = None,
+) -> Configurator:
+    """A Configurator for the whole app.
+
+    Tests pass their own ``engine`` (and a ``session_store`` on it) so that every request runs
+    inside the test's transaction; otherwise both are made from the settings.
+    """
+    from warehouse_lite.db import use_engine
+    from warehouse_lite.sessions import use_session_store
+
     settings = settings or load_settings()
     config = Configurator(
         settings={
@@ -53,19 +73,32 @@ def configure(settings: Settings | None = None, **registry_values: Any) -> Confi
             "jinja2.filters": "",
         }
     )
-    config.registry["settings"] = settings
+    store_settings(config.registry, settings)
+    if engine is not None:
+        use_engine(config.registry, engine)
+    if session_store is not None:
+        use_session_store(config.registry, session_store)
     config.set_root_factory(Root)
-    for key, value in registry_values.items():
-        config.registry[key] = value
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
-    config.registry["security_policies"] = []
+    policies: list[ISecurityPolicy] = []
+
+    def add_security_policies(config: Configurator, *added: ISecurityPolicy) -> None:
+        """Directive of the domains that authenticate requests (accounts, macaroons)."""
+        policies.extend(added)
+
+    config.add_directive("add_security_policies", add_security_policies)
     for include in INCLUDES:
         config.include(include)
-    # Every domain has appended its sub-policy by now; their order is the order of INCLUDES.
-    config.set_security_policy(MultiSecurityPolicy(config.registry["security_policies"]))
+    # Every domain has added its sub-policies by now; their order is the order of INCLUDES.
+    config.set_security_policy(MultiSecurityPolicy(policies))
     return config
 
 
-def make_wsgi_app(settings: Settings | None = None, **registry_values: Any) -> Any:
-    return configure(settings, **registry_values).make_wsgi_app()
+def make_wsgi_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_store: SessionStore | None = None,
+) -> Any:
+    return configure(settings, engine=engine, session_store=session_store).make_wsgi_app()

@@ -21,8 +21,12 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from warehouse_lite.registry_slots import RegistrySlot
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+    from pyramid.registry import Registry
     from pyramid.request import Request
 
     from warehouse_lite.settings import Settings
@@ -188,16 +192,34 @@ def task_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+_ENGINE: RegistrySlot[Engine] = RegistrySlot("warehouse_lite.db.engine")
+_SESSIONMAKER: RegistrySlot[sessionmaker[Session]] = RegistrySlot("warehouse_lite.db.sessionmaker")
+
+
+def use_engine(registry: Registry, engine: Engine) -> None:
+    """Make the app use ``engine`` instead of one made from the settings (before includeme)."""
+    _ENGINE.put(registry, engine)
+
+
+def get_engine(registry: Registry) -> Engine:
+    return _ENGINE.get(registry)
+
+
+def get_sessionmaker(registry: Registry) -> sessionmaker[Session]:
+    """The factory of the app's ORM sessions (tasks and background work outside requests)."""
+    return _SESSIONMAKER.get(registry)
+
+
 def _request_db(request: Request) -> Session:
-    factory = request.registry["db.sessionmaker"]
-    return get_tm_session(factory, request.tm)
+    return get_tm_session(get_sessionmaker(request.registry), request.tm)
 
 
 def includeme(config: Configurator) -> None:
-    settings: Settings = config.registry["settings"]
-    engine = config.registry.get("db.engine") or make_engine(settings)
-    config.registry["db.engine"] = engine
-    config.registry["db.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    settings = get_settings(config.registry)
+    if not _ENGINE.is_set(config.registry):
+        use_engine(config.registry, make_engine(settings))
+    engine = get_engine(config.registry)
+    _SESSIONMAKER.put(config.registry, sessionmaker(bind=engine, expire_on_commit=False))
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.add_request_method(_request_db, "db", reify=True)

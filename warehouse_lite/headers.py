@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from warehouse_lite.accounts.security_policy import SESSION_USER_KEY
 from warehouse_lite.sessions.session import COOKIE_NAME
+from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -76,7 +77,7 @@ def make_private(response: Response) -> None:
 
 
 def security_headers_tween_factory(handler: Any, registry: Any) -> Any:
-    defaults = security_headers(registry["settings"].cookies_secure)
+    defaults = security_headers(get_settings(registry).cookies_secure)
 
     def tween(request: Request) -> Response:
         response = handler(request)

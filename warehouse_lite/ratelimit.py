@@ -1,28 +1,48 @@
 """Rate limits on login, 2FA and password-reset attempts and on emails, built on `limits`.
 
-Counters live in Redis in the full stack (shared by every web worker) and in process memory
-in the embedded mode.
+Each limit is a named RateLimiter service: ``request.find_service(RateLimiter,
+name="login.user")``. Its limit is read from the settings when a request looks it up. Counters
+live in Redis in the full stack (shared by every web worker) and in process memory in the
+embedded mode.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse, storage, strategies
+
+from warehouse_lite.settings import get_settings
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
-    from warehouse_lite.settings import Settings
+# Each limiter's name (also the namespace of its counters) and the setting with its limit.
+LIMITERS = {
+    "login.user": "login_rate_limit_user",
+    "login.ip": "login_rate_limit_ip",
+    "2fa.user": "two_factor_rate_limit_user",
+    "2fa.ip": "two_factor_rate_limit_ip",
+    "password-reset": "password_reset_rate_limit",
+    "email-add": "email_add_rate_limit",
+    "email.address": "email_rate_limit_address",
+    "email.actor": "email_rate_limit_actor",
+}
+
+
+@functools.cache
+def _parse(limit: str) -> RateLimitItem:
+    return parse(limit)
 
 
 class RateLimiter:
     """One limit (e.g. "10 per 5 minutes") applied to a namespace of identifiers."""
 
-    def __init__(self, limiter: strategies.RateLimiter, limit: str, namespace: str) -> None:
-        self._limiter = limiter
-        self._limit = parse(limit)
+    def __init__(self, counters: storage.Storage, limit: str, namespace: str) -> None:
+        self._limiter = strategies.MovingWindowRateLimiter(counters)
+        self._limit = _parse(limit)
         self._namespace = namespace
 
     def _ids(self, identifiers: tuple[object, ...]) -> list[str]:
@@ -40,57 +60,26 @@ class RateLimiter:
         self._limiter.clear(self._limit, *self._ids(identifiers))
 
     def resets_in(self, *identifiers: object) -> datetime.timedelta:
+        """How long until another attempt is allowed (the email throttle tells people)."""
         reset_at, _remaining = self._limiter.get_window_stats(self._limit, *self._ids(identifiers))
         now = datetime.datetime.now(datetime.UTC).timestamp()
         return datetime.timedelta(seconds=max(0, int(reset_at - now)))
 
 
-class RateLimits:
-    """Factory of the named limiters the app uses, all on one storage."""
+def register_rate_limiter(config: Configurator, name: str, setting: str) -> None:
+    """Register the RateLimiter service ``name``, limited by the setting named ``setting``."""
 
-    def __init__(self, settings: Settings, storage_uri: str | None = None) -> None:
-        uri = storage_uri or (settings.redis_url or "memory://")
-        self.storage = storage.storage_from_string(uri)
-        self._strategy = strategies.MovingWindowRateLimiter(self.storage)
-        self._settings = settings
+    def factory(context: object, request: Any) -> RateLimiter:
+        counters: storage.Storage = request.find_service(storage.Storage)
+        return RateLimiter(counters, getattr(request.settings, setting), name)
 
-    def limiter(self, limit: str, namespace: str) -> RateLimiter:
-        return RateLimiter(self._strategy, limit, namespace)
-
-    @property
-    def login_user(self) -> RateLimiter:
-        return self.limiter(self._settings.login_rate_limit_user, "login.user")
-
-    @property
-    def login_ip(self) -> RateLimiter:
-        return self.limiter(self._settings.login_rate_limit_ip, "login.ip")
-
-    @property
-    def two_factor_user(self) -> RateLimiter:
-        return self.limiter(self._settings.two_factor_rate_limit_user, "2fa.user")
-
-    @property
-    def two_factor_ip(self) -> RateLimiter:
-        return self.limiter(self._settings.two_factor_rate_limit_ip, "2fa.ip")
-
-    @property
-    def password_reset(self) -> RateLimiter:
-        return self.limiter(self._settings.password_reset_rate_limit, "password-reset")
-
-    @property
-    def email_add(self) -> RateLimiter:
-        return self.limiter(self._settings.email_add_rate_limit, "email-add")
-
-    @property
-    def email_address(self) -> RateLimiter:
-        return self.limiter(self._settings.email_rate_limit_address, "email.address")
-
-    @property
-    def email_actor(self) -> RateLimiter:
-        return self.limiter(self._settings.email_rate_limit_actor, "email.actor")
+    config.register_service_factory(factory, RateLimiter, name=name)
 
 
 def includeme(config: Configurator) -> None:
-    rate_limits = RateLimits(config.registry["settings"])
-    config.registry["ratelimits"] = rate_limits
-    config.register_service(rate_limits, RateLimits)
+    settings = get_settings(config.registry)
+    counters = storage.storage_from_string(settings.redis_url or "memory://")
+    # The counters' store, one for every limiter (tests reset it between tests).
+    config.register_service(counters, storage.Storage)
+    for name, setting in LIMITERS.items():
+        register_rate_limiter(config, name, setting)

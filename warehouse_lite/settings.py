@@ -14,8 +14,15 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
+
+from warehouse_lite.registry_slots import RegistrySlot
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.registry import Registry
+    from pyramid.request import Request
 
 Environment = Literal["development", "production", "test"]
 MailBackend = Literal["outbox", "smtp"]
@@ -85,6 +92,14 @@ class Settings:
         default="50 per hour", metadata=_env("EMAIL_RATE_LIMIT_ACTOR")
     )
     password_min_length: int = field(default=8, metadata=_env("PASSWORD_MIN_LENGTH"))
+    # The argon2id cost of new password hashes (accounts/passwords.py). The defaults are
+    # RFC 9106's second recommended option (argon2-cffi's defaults); production refuses less
+    # (see _PASSWORD_COST_FLOOR). Tests set a cheap cost: every login verifies a hash.
+    password_hash_time_cost: int = field(default=3, metadata=_env("PASSWORD_HASH_TIME_COST"))
+    password_hash_memory_cost: int = field(  # KiB
+        default=64 * 1024, metadata=_env("PASSWORD_HASH_MEMORY_COST")
+    )
+    password_hash_parallelism: int = field(default=4, metadata=_env("PASSWORD_HASH_PARALLELISM"))
     email_verify_max_age: int = field(default=48 * 3600, metadata=_env("EMAIL_VERIFY_MAX_AGE"))
     password_reset_max_age: int = field(default=6 * 3600, metadata=_env("PASSWORD_RESET_MAX_AGE"))
     # How long an invitation to collaborate on a project can be accepted (3 days, as on PyPI).
@@ -117,6 +132,11 @@ class Settings:
     # Neither set: the endpoint answers 503.
     token_disclosure_keys_url: str = field(default="", metadata=_env("TOKEN_DISCLOSURE_KEYS_URL"))
     token_disclosure_keys: str = field(default="", metadata=_env("TOKEN_DISCLOSURE_KEYS"))
+
+    def __post_init__(self) -> None:
+        # Here rather than in load_settings: no Settings with a weak cost can exist in
+        # production, not even one made with dataclasses.replace.
+        _check_password_cost(self)
 
     # ---- derived values -------------------------------------------------------------------
 
@@ -167,6 +187,35 @@ class Settings:
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+
+# The least argon2id cost production accepts, per setting: RFC 9106's low-memory option
+# (t=3 passes over 64 MiB). Parallelism (lanes) is left free: it changes how fast the server
+# computes a hash, not how much work an attacker needs per guess.
+_PASSWORD_COST_FLOOR = {"password_hash_time_cost": 3, "password_hash_memory_cost": 64 * 1024}
+
+
+def _check_password_cost(settings: Settings) -> None:
+    def env_name(name: str) -> str:
+        return str(Settings.__dataclass_fields__[name].metadata["env"])
+
+    if settings.password_hash_time_cost < 1 or settings.password_hash_parallelism < 1:
+        raise SettingsError(
+            f"{env_name('password_hash_time_cost')} and {env_name('password_hash_parallelism')} "
+            "must be at least 1"
+        )
+    if settings.password_hash_memory_cost < 8 * settings.password_hash_parallelism:
+        raise SettingsError(
+            f"{env_name('password_hash_memory_cost')} must be at least 8 KiB per lane "
+            f"({env_name('password_hash_parallelism')})"
+        )
+    if settings.env == "production":
+        for name, least in _PASSWORD_COST_FLOOR.items():
+            if getattr(settings, name) < least:
+                raise SettingsError(
+                    f"{env_name(name)}={getattr(settings, name)} is too weak for production: "
+                    f"at least {least} (a cheap cost is only for tests and development)"
+                )
 
 
 def _convert(name: str, raw: str, annotation: Any) -> Any:
@@ -287,3 +336,27 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         )
     _check(settings)
     return settings
+
+
+# Everything reads the settings through get_settings(registry) at configuration time or
+# request.settings while answering a request.
+_SETTINGS: RegistrySlot[Settings] = RegistrySlot("warehouse_lite.settings")
+
+
+def get_settings(registry: Registry) -> Settings:
+    """The app's settings, for configuration-time code (includeme, tween factories)."""
+    return _SETTINGS.get(registry)
+
+
+def store_settings(registry: Registry, settings: Settings) -> None:
+    """Install ``settings`` as the app's (config.configure; tests that change a setting)."""
+    _SETTINGS.put(registry, settings)
+
+
+def _request_settings(request: Request) -> Settings:
+    return get_settings(request.registry)
+
+
+def includeme(config: Configurator) -> None:
+    # Reified: one request sees one Settings even if a test swaps them between requests.
+    config.add_request_method(_request_settings, "settings", reify=True)

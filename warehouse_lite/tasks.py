@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 import celery
 from celery import Celery
 
+from warehouse_lite.db import get_sessionmaker
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
@@ -82,5 +85,5 @@ def _request_task(request: Request, task: celery.Task) -> _AfterCommitTask:
 
 
 def includeme(config: Configurator) -> None:
-    configure_celery(config.registry["settings"], config.registry["db.sessionmaker"])
+    configure_celery(get_settings(config.registry), get_sessionmaker(config.registry))
     config.add_request_method(_request_task, "task")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
@@ -30,6 +32,6 @@ def includeme(config: Configurator) -> None:
             if env is None:
                 continue
             env.filters["datetime"] = format_datetime
-            env.globals["site_name"] = config.registry["settings"].site_name
+            env.globals["site_name"] = get_settings(config.registry).site_name
 
     config.action(None, register_globals, order=999)

@@ -8,11 +8,14 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from warehouse_lite.accounts.models import Email, User
-from warehouse_lite.accounts.passwords import hash_password
+from warehouse_lite.accounts.passwords import PasswordCost, password_hasher
 from warehouse_lite.events.models import UserEvent
 
 DEFAULT_PASSWORD = "correct horse battery staple"
-_PASSWORD_HASH = hash_password(DEFAULT_PASSWORD)
+# The cheap argon2 cost of every test app (tests/conftest.py's settings): each login verifies
+# a hash, and at the production cost that takes a few hundred milliseconds.
+TEST_PASSWORD_COST = PasswordCost(time_cost=1, memory_cost=8, parallelism=1)
+_PASSWORD_HASH = password_hasher(TEST_PASSWORD_COST).hash(DEFAULT_PASSWORD)
 
 _FACTORIES: list[type[SQLAlchemyModelFactory]] = []
 

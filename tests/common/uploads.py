@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from tests.common.dists import Dist
 from tests.common.factories import DEFAULT_PASSWORD
+from tests.common.services import replaced, singleton
 from warehouse_lite.events.models import ProjectEvent
+from warehouse_lite.packaging.cache import PageCache
 from warehouse_lite.packaging.models import (
     File,
     FilenameRegistry,
@@ -25,7 +27,9 @@ from warehouse_lite.packaging.models import (
     Release,
     Role,
 )
+from warehouse_lite.packaging.storage import BACKEND, IFileStorage
 from warehouse_lite.packaging.storage_local import LocalFileStorage
+from warehouse_lite.settings import get_settings, store_settings
 
 
 def basic_auth(username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
@@ -72,24 +76,22 @@ def row_counts(db: Session) -> dict[str, int]:
 @pytest.fixture
 def storage_dir(wsgi_app: Any, tmp_path: Path) -> Iterator[Path]:
     """A fresh, empty file storage for this test (and an empty page cache)."""
-    registry = wsgi_app.registry
-    previous = registry["packaging.storage"]
     root = tmp_path / "files"
-    registry["packaging.storage"] = LocalFileStorage(root)
-    registry["packaging.page_cache"].clear()
-    yield root
-    registry["packaging.storage"] = previous
-    registry["packaging.page_cache"].clear()
+    cache = singleton(wsgi_app, PageCache)
+    cache.clear()
+    with replaced(wsgi_app, IFileStorage, LocalFileStorage(root), name=BACKEND):
+        yield root
+    cache.clear()
 
 
 @pytest.fixture
 def override_settings(wsgi_app: Any) -> Iterator[Any]:
     """Call with keyword arguments to change settings for the rest of the test."""
     registry = wsgi_app.registry
-    original = registry["settings"]
+    original = get_settings(registry)
 
     def change(**values: Any) -> None:
-        registry["settings"] = dataclasses.replace(original, **values)
+        store_settings(registry, dataclasses.replace(original, **values))
 
     yield change
-    registry["settings"] = original
+    store_settings(registry, original)

@@ -13,11 +13,18 @@ from typing import Any
 
 import pytest
 import webtest
+from limits.storage import Storage
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from tests.common.clock import FrozenClock
 from tests.common.factories import DEFAULT_PASSWORD
+from tests.common.services import replaced, singleton
+from tests.common.uploads import override_settings  # noqa: F401  (a fixture for every test)
+from warehouse_lite.clock import Clock
 from warehouse_lite.config import configure
+from warehouse_lite.db import get_sessionmaker
+from warehouse_lite.sessions import get_session_store
 from warehouse_lite.sessions.stores import SqlSessionStore
 from warehouse_lite.settings import Settings
 
@@ -25,7 +32,7 @@ from warehouse_lite.settings import Settings
 @pytest.fixture(scope="session")
 def wsgi_app(settings: Settings, engine: Engine) -> Any:
     store = SqlSessionStore(engine)
-    config = configure(settings, **{"db.engine": engine, "sessions.store": store})
+    config = configure(settings, engine=engine, session_store=store)
     return config.make_wsgi_app()
 
 
@@ -34,9 +41,9 @@ def app(
     wsgi_app: Any, connection: Connection, db: Session, settings: Settings
 ) -> Iterator[webtest.TestApp]:
     registry = wsgi_app.registry
-    registry["db.sessionmaker"].configure(bind=connection, join_transaction_mode="create_savepoint")
-    registry["sessions.store"].engine = connection
-    registry["ratelimits"].storage.reset()
+    get_sessionmaker(registry).configure(bind=connection, join_transaction_mode="create_savepoint")
+    get_session_store(registry).engine = connection  # type: ignore[attr-defined]
+    singleton(wsgi_app, Storage).reset()  # the rate limiters' counters
     shutil.rmtree(settings.outbox_dir, ignore_errors=True)
     testapp = webtest.TestApp(
         wsgi_app, extra_environ={"REMOTE_ADDR": "192.0.2.10", "HTTP_HOST": "localhost"}
@@ -109,17 +116,8 @@ def form_for(page: webtest.TestResponse, action: str, **fields: str) -> Any:
     raise AssertionError(f"no form posting to {action} with {fields}")
 
 
-class ReauthClock:
-    """What sudo mode sees as "now" (installed as registry["reauth.clock"])."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# What sudo mode sees as "now" (installed as the app's Clock service).
+ReauthClock = FrozenClock
 
 
 @pytest.fixture
@@ -127,11 +125,8 @@ def reauth_clock(app: webtest.TestApp) -> Iterator[ReauthClock]:
     """Ages the session's last password entry (login or confirmation) without waiting."""
     import time
 
-    registry = app.app.registry
-    clock = ReauthClock(time.time())
-    registry["reauth.clock"] = clock
-    yield clock
-    registry["reauth.clock"] = None
+    with replaced(app.app, Clock, ReauthClock(time.time())) as clock:
+        yield clock
 
 
 CONFIRM_PATH = "/account/confirm-password/"

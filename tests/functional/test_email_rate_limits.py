@@ -5,22 +5,22 @@ emails would go over a limit does not happen at all."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from limits.storage import Storage
 from sqlalchemy import select
 
 from tests.common.factories import EmailFactory, UserFactory
 from tests.common.packaging_factories import RoleFactory
+from tests.common.services import singleton
 from tests.functional.conftest import csrf_of, form_for, login
 from tests.functional.manage.helpers import event_tags, owned_project
 from warehouse_lite.accounts.models import Email
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.packaging.models import Role, RoleInvitation, RoleName
-from warehouse_lite.ratelimit import RateLimits
 
 COLLAB = "/manage/project/managed-project/collaboration/"
 ADDRESS_LIMITED = re.compile(
@@ -32,16 +32,15 @@ ACTOR_LIMITED = re.compile(
 
 
 @pytest.fixture
-def email_limits(app: Any, settings: Any) -> Iterator[Callable[..., None]]:
-    """Call with settings (e.g. email_rate_limit_actor="3 per hour") to change the limits."""
-    registry = app.app.registry
-    original = registry["ratelimits"]
+def email_limits(app: Any, override_settings: Any) -> Callable[..., None]:
+    """Call with settings (e.g. email_rate_limit_actor="3 per hour") to change the limits
+    (and start counting afresh)."""
 
     def change(**limits: str) -> None:
-        registry["ratelimits"] = RateLimits(dataclasses.replace(settings, **limits), "memory://")
+        override_settings(**limits)
+        singleton(app.app, Storage).reset()
 
-    yield change
-    registry["ratelimits"] = original
+    return change
 
 
 def _to(outbox, address):

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from tests.common.factories import DEFAULT_PASSWORD, UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
+from tests.common.services import singleton
 from tests.common.two_factor_factories import UserTOTPFactory
 from tests.functional.conftest import (
     CONFIRM_PATH,
@@ -29,6 +30,7 @@ from tests.functional.conftest import (
 from tests.functional.two_factor.helpers import JSON_HEADERS, SoftKey, post_json, register_key
 from warehouse_lite.accounts.models import Email
 from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, WebAuthnCredential
+from warehouse_lite.clock import Clock
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.packaging.models import Role, RoleInvitation, RoleName
@@ -84,7 +86,7 @@ def _add_totp(app: webtest.TestApp, ctx: dict[str, Any]) -> None:
     page = checked(app.get("/manage/account/totp-provision"))
     secret = page.html.find(id="totp-secret").text.replace(" ", "")
     form = form_for(page, "/manage/account/totp-provision")
-    form["totp_value"] = pyotp.TOTP(secret).now()
+    form["totp_value"] = pyotp.TOTP(secret).at(singleton(app.app, Clock).time())  # app's now
     assert form.submit().status_code == 303
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-import pytest
 import transaction
+from pyramid.request import apply_request_extensions
 from pyramid.testing import DummyRequest
 
 from tests.common.factories import UserFactory
@@ -15,12 +13,13 @@ from warehouse_lite.email import Mailer
 def _request(wsgi_app):  # type: ignore[no-untyped-def]
     request = DummyRequest()
     request.registry = wsgi_app.registry
+    apply_request_extensions(request)  # request.settings, request.find_service ...
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     request.tm = manager
-    from warehouse_lite.db import get_tm_session
+    from warehouse_lite.db import get_sessionmaker, get_tm_session
 
-    request.db = get_tm_session(wsgi_app.registry["db.sessionmaker"], manager)
+    request.db = get_tm_session(get_sessionmaker(wsgi_app.registry), manager)
     return request, manager
 
 
@@ -54,7 +53,7 @@ def test_failed_registration_sends_no_email(app, db, outbox):
     assert outbox() == []
 
 
-def test_dev_outbox_viewer(app, db, outbox, wsgi_app, monkeypatch: pytest.MonkeyPatch):
+def test_dev_outbox_viewer(app, db, outbox, override_settings):
     page = app.get("/account/request-password-reset/")
     UserFactory(username="quinn")
     form = page.forms[max(page.forms)]
@@ -62,10 +61,7 @@ def test_dev_outbox_viewer(app, db, outbox, wsgi_app, monkeypatch: pytest.Monkey
     form.submit()
     # The viewer exists only in development mode.
     app.get("/_dev/mail/", status=404)
-    settings = wsgi_app.registry["settings"]
-    monkeypatch.setitem(
-        wsgi_app.registry, "settings", dataclasses.replace(settings, env="development")
-    )
+    override_settings(env="development")
     listing = app.get("/_dev/mail/")
     assert "Password reset" in listing.text
     message = listing.click(description="Password reset")

@@ -39,6 +39,7 @@ from warehouse_lite.forklift import archives
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import File
+from warehouse_lite.sessions import get_session_store
 from warehouse_lite.settings import Settings, load_settings
 
 
@@ -64,8 +65,8 @@ def test_logged_in_pages_in_embedded_mode(tmp_path: Path, figure: Callable[[str]
     with Session(engine) as db, db.begin():
         user = UserService(db).create_user("embedded", "", "embedded password", "e@example.com")
         user_id, stamp = str(user.id), user.password_date.isoformat()
-    app = make_wsgi_app(settings, **{"db.engine": engine})
-    store = app.registry["sessions.store"]
+    app = make_wsgi_app(settings, engine=engine)
+    store = get_session_store(app.registry)
     store.save(
         "s1", {"auth.userid": user_id, "auth.password_date": stamp, "_created": time.time()}, 600
     )
@@ -95,7 +96,7 @@ def _embedded(tmp_path: Path) -> tuple[Any, Any, str, Any]:
         )
         token, macaroon = mint_token(db, user)
         token_id = macaroon.id
-    app = make_wsgi_app(settings, **{"db.engine": engine})
+    app = make_wsgi_app(settings, engine=engine)
     browser = webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost"})
     return engine, browser, token, token_id
 

@@ -12,6 +12,7 @@ from tests.common.factories import EmailFactory, UserFactory
 from tests.security.world import World
 from warehouse_lite.accounts.models import Email
 from warehouse_lite.packaging.models import RoleInvitation
+from warehouse_lite.settings import get_settings
 
 REQUESTS = 60
 COLLAB = "/manage/project/alpha/collaboration/"
@@ -71,7 +72,7 @@ def _password_reset(world: World) -> tuple[str, str]:
 def test_emails_per_address_per_hour(
     world: World, outbox: Callable[[], list], figure: Callable[[str], None]
 ):
-    limit = world.app.app.registry["settings"].email_rate_limit_address
+    limit = get_settings(world.app.app.registry).email_rate_limit_address
     allowed = int(limit.split()[0])
     counts = {}
     for name, flood in (

@@ -2,24 +2,24 @@
 second factors (TOTP and recovery codes) and password-reset requests. Once a limit is hit, even
 the right answer is refused, so a guesser cannot tell when they found it.
 
-The limits are lowered for the test (a fresh in-memory RateLimits in the registry); the code
+The limits are lowered for the test (settings changed, counters reset); the code
 paths and the `limits` strategy are the production ones.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyotp
 import pytest
+from limits.storage import Storage
 
 from tests.common.dists import make_sdist
 from tests.common.factories import DEFAULT_PASSWORD, UserFactory
+from tests.common.services import singleton
 from tests.security.world import World, basic
 from warehouse_lite.accounts.two_factor.models import UserTOTP
-from warehouse_lite.ratelimit import RateLimits
 
 LIMITS = {
     "login_rate_limit_user": "3 per 5 minutes",
@@ -31,12 +31,13 @@ LIMITS = {
 
 
 @pytest.fixture
-def tight(world: World, settings: Any) -> Iterator[None]:
-    registry = world.app.app.registry
-    original = registry["ratelimits"]
-    registry["ratelimits"] = RateLimits(dataclasses.replace(settings, **LIMITS), "memory://")
-    yield
-    registry["ratelimits"] = original
+def tight(world: World, override_settings: Any) -> None:
+    override_settings(**LIMITS)
+    _reset_counters(world)
+
+
+def _reset_counters(world: World) -> None:
+    singleton(world.app.app, Storage).reset()
 
 
 def _login(world: World, username: str, password: str) -> Any:
@@ -83,7 +84,7 @@ def test_rate_limits(world: World, tight: None, figure: Callable[[str], None]):
     other = UserFactory(username="innocent")
     assert _login(world, other.username, DEFAULT_PASSWORD).status_code == 429
     enforced.append("login per address")
-    world.app.app.registry["ratelimits"].storage.reset()
+    _reset_counters(world)
 
     # HTTP Basic uploads count as login attempts for that user.
     uploader = UserFactory(username="uploader")
@@ -93,7 +94,7 @@ def test_rate_limits(world: World, tight: None, figure: Callable[[str], None]):
     response = _basic_upload(world, uploader.username, DEFAULT_PASSWORD)
     assert response.status_code == 403 and "Too many failed login attempts" in response.text
     enforced.append("Basic-auth uploads")
-    world.app.app.registry["ratelimits"].storage.reset()
+    _reset_counters(world)
 
     # Second factor: wrong codes, then the right code is refused.
     secret = world.db.get(UserTOTP, world.two_factor_user.id).secret
@@ -150,7 +151,7 @@ def test_login_limit_counts_per_account(world: World, tight: None, figure: Calla
     for name in names:
         limited = _login(world, name, DEFAULT_PASSWORD)
         assert limited.status_code == 429 and not _logged_in(limited), name
-    world.app.app.registry["ratelimits"].storage.reset()  # the address limit is 5
+    _reset_counters(world)  # the address limit is 5
     # An unknown name: its spellings share one budget too.
     for name in ["Nobody", " nobody", "NOBODY "]:
         assert _login(world, name, "wrong password").status_code == 400

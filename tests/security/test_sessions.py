@@ -22,6 +22,7 @@ from warehouse_lite.accounts.two_factor.models import UserTOTP
 from warehouse_lite.config import configure
 from warehouse_lite.sessions.session import COOKIE_NAME
 from warehouse_lite.sessions.stores import SqlSessionStore
+from warehouse_lite.settings import get_settings
 
 
 def _session_id(world: World, app: webtest.TestApp) -> str:
@@ -92,7 +93,10 @@ def test_expired_and_stale_sessions_are_dropped(world: World):
     old, _ = world.new_session({**data})
     world.store.save(
         world.signer.unsign(old).decode(),
-        {**data, "_created": time.time() - world.app.app.registry["settings"].session_max_age - 5},
+        {
+            **data,
+            "_created": time.time() - get_settings(world.app.app.registry).session_max_age - 5,
+        },
         3600,
     )
     browser.set_cookie(COOKIE_NAME, old)
@@ -123,7 +127,7 @@ def test_cookie_attributes(world: World, settings: Any, engine: Any, connection:
     assert 0 < max_age <= settings.session_max_age
 
     https = dataclasses.replace(settings, site_url="https://index.example")
-    app = configure(https, **{"db.engine": engine, "sessions.store": SqlSessionStore(connection)})
+    app = configure(https, engine=engine, session_store=SqlSessionStore(connection))
     secure = webtest.TestApp(app.make_wsgi_app(), extra_environ={"HTTP_HOST": "index.example"})
     response = secure.get("/account/login/")
     [cookie] = _set_cookie_headers(response)

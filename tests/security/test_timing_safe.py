@@ -166,8 +166,9 @@ def test_secret_checks_use_constant_time_primitives(monkeypatch: Any):
     assert "hmac.compare_digest" in inspect.getsource(digests.check_digests)
     # Passwords: argon2 verification, also for a user that does not exist (same cost).
     calls: list[str] = []
-    real = passwords.verify_password
-    monkeypatch.setattr(passwords, "verify_password", lambda h, p: calls.append(h) or real(h, p))
-    assert UserService(None).check_password(None, "guess") is False  # type: ignore[arg-type]
-    assert calls == [passwords.DUMMY_HASH]
-    assert passwords.DUMMY_HASH.startswith("$argon2id$")
+    users = UserService(None)  # type: ignore[arg-type]
+    real = users.verify_password
+    monkeypatch.setattr(users, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+    assert users.check_password(None, "guess") is False
+    assert calls == [passwords.dummy_hash(users.password_cost)]
+    assert calls[0].startswith("$argon2id$")

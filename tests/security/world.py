@@ -32,7 +32,9 @@ from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, S
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import File
+from warehouse_lite.sessions import get_session_store
 from warehouse_lite.sessions.session import COOKIE_NAME
+from warehouse_lite.settings import get_settings
 
 PROJECT = "alpha"
 CSRF_PLACEHOLDER = b"@@csrf@@"
@@ -149,8 +151,8 @@ def build_world(app: webtest.TestApp, db: Session) -> World:
     db.flush()
 
     registry = app.app.registry
-    settings = registry["settings"]
-    store = registry["sessions.store"]
+    settings = get_settings(registry)
+    store = get_session_store(registry)
     signer = Signer(settings.session_secret, salt="warehouse_lite.session")
 
     def logged_in(

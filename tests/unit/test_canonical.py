@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
@@ -14,7 +15,7 @@ from warehouse_lite.canonical import (
     is_loopback,
     site_url_for,
 )
-from warehouse_lite.settings import Settings, load_settings
+from warehouse_lite.settings import Settings, load_settings, store_settings
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,9 @@ def _through_tween(settings: Settings, host: str | None, method: str = "GET", **
         seen.update(request.environ)
         return Response("app")
 
-    tween = canonical_tween_factory(app, {"settings": settings})
+    registry = Registry()
+    store_settings(registry, settings)
+    tween = canonical_tween_factory(app, registry)
     request = Request.blank("/account/login/?next=/x", method=method, environ=environ)
     if host is None:
         del request.environ["HTTP_HOST"]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from warehouse_lite.accounts.models import User
 from warehouse_lite.cli import main
+from warehouse_lite.settings import get_settings
 
 
 @pytest.fixture
@@ -141,22 +142,22 @@ def test_serve_makes_its_address_the_site_url(runner: CliRunner, monkeypatch) ->
     monkeypatch.delenv("SITE_URL", raising=False)
     result, served = _serve(runner, monkeypatch, "--host", "127.0.0.1", "--port", "7001")
     assert (served["host"], served["port"]) == ("127.0.0.1", 7001)
-    assert served["app"].registry["settings"].site_url == "http://localhost:7001"
+    assert get_settings(served["app"].registry).site_url == "http://localhost:7001"
     assert result.stdout.splitlines()[0] == "warehouse_lite (development) on http://localhost:7001/"
     assert "http://localhost:7001/_dev/mail/" in result.stdout
     assert result.stderr == ""
 
     result, served = _serve(runner, monkeypatch, "--host", "192.0.2.7", "--port", "7002")
-    assert served["app"].registry["settings"].site_url == "http://192.0.2.7:7002"
+    assert get_settings(served["app"].registry).site_url == "http://192.0.2.7:7002"
     result, served = _serve(runner, monkeypatch, "--host", "0.0.0.0", "--port", "7003")  # noqa: S104
-    assert served["app"].registry["settings"].site_url == "http://localhost:7003"
+    assert get_settings(served["app"].registry).site_url == "http://localhost:7003"
     assert "listening on every interface" in result.stderr
 
 
 def test_serve_keeps_an_explicit_site_url_and_says_so(runner: CliRunner, monkeypatch) -> None:
     monkeypatch.setenv("SITE_URL", "http://localhost:6543")
     result, served = _serve(runner, monkeypatch, "--port", "7004")
-    assert served["app"].registry["settings"].site_url == "http://localhost:6543"
+    assert get_settings(served["app"].registry).site_url == "http://localhost:6543"
     assert "on http://localhost:6543/" in result.stdout
     assert "SITE_URL=http://localhost:6543 is not this server (http://localhost:7004)" in (
         result.stderr
@@ -165,7 +166,7 @@ def test_serve_keeps_an_explicit_site_url_and_says_so(runner: CliRunner, monkeyp
     monkeypatch.delenv("SITE_URL")
     monkeypatch.setenv("WAREHOUSE_ENV", "test")
     _, served = _serve(runner, monkeypatch, "--port", "7005")
-    assert served["app"].registry["settings"].site_url == "http://localhost:6543"
+    assert get_settings(served["app"].registry).site_url == "http://localhost:6543"
 
 
 def test_starting_prints_no_warning() -> None:

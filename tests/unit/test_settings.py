@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import typing
 from pathlib import Path
 
@@ -80,6 +81,56 @@ def test_production_refuses_missing_or_weak_secrets(tmp_path: Path) -> None:
     ok = load_settings({**base, "SESSION_SECRET": "s" * 40, "TOKEN_SECRET": "t" * 40})
     assert ok.is_production
     assert not (tmp_path / "secrets.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("weak", "message"),
+    [
+        ({"PASSWORD_HASH_TIME_COST": "1"}, "PASSWORD_HASH_TIME_COST=1 is too weak for production"),
+        ({"PASSWORD_HASH_TIME_COST": "2"}, "PASSWORD_HASH_TIME_COST=2 is too weak for production"),
+        ({"PASSWORD_HASH_MEMORY_COST": "1024"}, "PASSWORD_HASH_MEMORY_COST=1024 is too weak"),
+        ({"PASSWORD_HASH_MEMORY_COST": "65535"}, "PASSWORD_HASH_MEMORY_COST=65535 is too weak"),
+        ({"PASSWORD_HASH_PARALLELISM": "0"}, "must be at least 1"),
+    ],
+)
+def test_production_refuses_a_weak_password_hash_cost(
+    tmp_path: Path, weak: dict[str, str], message: str
+) -> None:
+    production = {
+        "VAR_DIR": str(tmp_path),
+        "WAREHOUSE_ENV": "production",
+        "DATABASE_URL": "postgresql://x/y",
+        "SESSION_SECRET": "s" * 40,
+        "TOKEN_SECRET": "t" * 40,
+    }
+    strong = load_settings(production)
+    assert (strong.password_hash_time_cost, strong.password_hash_memory_cost) >= (3, 65536)
+    with pytest.raises(SettingsError, match=message):
+        load_settings({**production, **weak})
+    # Nor can a production Settings be made weak afterwards, or a weak one made production.
+    field = {
+        "PASSWORD_HASH_TIME_COST": "password_hash_time_cost",
+        "PASSWORD_HASH_MEMORY_COST": "password_hash_memory_cost",
+        "PASSWORD_HASH_PARALLELISM": "password_hash_parallelism",
+    }
+    [(name, value)] = weak.items()
+    with pytest.raises(SettingsError, match=message):
+        dataclasses.replace(strong, **{field[name]: int(value)})
+    if name != "PASSWORD_HASH_PARALLELISM":  # below 1 is refused everywhere
+        cheap = load_settings({**production, **weak, "WAREHOUSE_ENV": "test"})  # tests: allowed
+        with pytest.raises(SettingsError, match=message):
+            dataclasses.replace(cheap, env="production")
+
+
+def test_a_password_hash_cost_argon2_cannot_use_is_refused_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="at least 8 KiB per lane"):
+        load_settings(
+            {
+                "VAR_DIR": str(tmp_path),
+                "PASSWORD_HASH_MEMORY_COST": "8",
+                "PASSWORD_HASH_PARALLELISM": "2",
+            }
+        )
 
 
 def test_every_setting_can_be_read_from_its_environment_variable() -> None:

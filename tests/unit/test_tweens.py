@@ -25,7 +25,7 @@ EXPECTED = [
 
 
 def test_the_app_has_these_tweens_in_this_order(settings: Settings, engine: Engine) -> None:
-    config = configure(settings, **{"db.engine": engine})
+    config = configure(settings, engine=engine)
     config.commit()
     tweens = config.registry.queryUtility(ITweens)
     assert tweens.explicit == []  # no pyramid.tweens setting overrides the implicit order

@@ -15,9 +15,7 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     config.register_service_factory(user_service_factory, UserService)
     config.register_service(NullBreachedPasswordChecker(), BreachedPasswordChecker)
-    config.registry["security_policies"].extend(
-        [SessionSecurityPolicy(), BasicAuthSecurityPolicy()]
-    )
+    config.add_security_policies(SessionSecurityPolicy(), BasicAuthSecurityPolicy())
     config.add_request_method(_current_user, "user", reify=True)
     config.scan("warehouse_lite.accounts")
 

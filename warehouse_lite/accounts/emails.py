@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def send_verification(request: Request, user: User, email: Email) -> None:
-    token = tokens.verification_token(request.registry["settings"], email)
+    token = tokens.verification_token(request.settings, email)
     link = request.route_url("accounts.verify-email", _query={"token": token})
     send_email(
         request,
@@ -29,7 +29,7 @@ def send_verification(request: Request, user: User, email: Email) -> None:
 
 
 def send_password_reset(request: Request, user: User) -> None:
-    token = tokens.reset_token(request.registry["settings"], user)
+    token = tokens.reset_token(request.settings, user)
     link = request.route_url("accounts.reset-password", _query={"token": token})
     send_email(request, "password-reset", user, context={"link": link}, requested=True)
 

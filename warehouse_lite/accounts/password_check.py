@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from warehouse_lite.accounts.services import UserService
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -52,16 +53,16 @@ def login_limit_key(user: User | None, typed: str) -> str:
 
 def login_limits(request: Request, user: User | None, typed: str) -> Limits:
     """A login's budgets: the account (or the name typed, if it names none) and the client."""
-    rate_limits = request.registry["ratelimits"]
     return (
-        (rate_limits.login_user, login_limit_key(user, typed)),
-        (rate_limits.login_ip, request.client_addr),
+        (request.find_service(RateLimiter, name="login.user"), login_limit_key(user, typed)),
+        (request.find_service(RateLimiter, name="login.ip"), request.client_addr),
     )
 
 
 def account_limits(request: Request, user: User) -> Limits:
     """The budget of a logged-in user confirming their password: their account's login one."""
-    return ((request.registry["ratelimits"].login_user, login_limit_key(user, user.username)),)
+    limiter = request.find_service(RateLimiter, name="login.user")
+    return ((limiter, login_limit_key(user, user.username)),)
 
 
 def within_limits(limits: Limits) -> bool:

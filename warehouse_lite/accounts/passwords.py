@@ -2,33 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+if TYPE_CHECKING:
+    from warehouse_lite.settings import Settings
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@dataclass(frozen=True)
+class PasswordCost:
+    """The argon2id parameters new password hashes are made with (settings PASSWORD_HASH_*).
+
+    A stored hash carries its own parameters: verifying it costs what it cost when it was
+    made, and a hash with other parameters than these is remade at the next login.
+    """
+
+    time_cost: int
+    memory_cost: int  # KiB
+    parallelism: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordCost:
+        return cls(
+            settings.password_hash_time_cost,
+            settings.password_hash_memory_cost,
+            settings.password_hash_parallelism,
+        )
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """Constant-time check of ``password`` against an argon2 hash."""
+@functools.cache
+def password_hasher(cost: PasswordCost) -> PasswordHasher:
+    """The one hasher of a cost, shared by every request of the process."""
+    return PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_cost, parallelism=cost.parallelism
+    )
+
+
+@functools.cache
+def dummy_hash(cost: PasswordCost) -> str:
+    """A hash to verify against when the user does not exist, made with the same cost as real
+    ones, so that a login for an unknown username takes as long as one for a known username
+    (no user enumeration by timing)."""
+    return password_hasher(cost).hash("not-a-real-password")
+
+
+def verify_hash(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    """Constant-time check of ``password`` against an argon2 hash; False for a bad hash."""
     try:
-        return bool(_hasher.verify(password_hash, password))
+        return bool(hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return bool(_hasher.check_needs_rehash(password_hash))
-
-
-# A fixed hash to verify against when the user does not exist, so that a login for an unknown
-# username costs as long as one for a known username (no user enumeration by timing).
-DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class BreachedPasswordChecker(Protocol):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 
 from warehouse_lite.authnz import AuthMethod
+from warehouse_lite.clock import Clock
 from warehouse_lite.errors import api_error, wants_json
 
 if TYPE_CHECKING:
@@ -42,9 +42,8 @@ JSON_MESSAGE = "Confirm your password first: reload this page, it will ask for i
 
 
 def _now(request: Request) -> float:
-    # Tests install a clock here to age a confirmation without waiting.
-    clock = request.registry.get("reauth.clock")
-    return float(clock()) if clock is not None else time.time()
+    # A service, so that tests can age a confirmation without waiting.
+    return float(request.find_service(Clock).time())
 
 
 def mark_recent_auth(request: Request) -> None:
@@ -57,7 +56,7 @@ def has_recent_auth(request: Request) -> bool:
     stamp = request.session.get(SESSION_REAUTH_KEY)
     if isinstance(stamp, bool) or not isinstance(stamp, int | float):
         return False
-    return _now(request) - stamp <= request.registry["settings"].reauth_max_age
+    return _now(request) - stamp <= request.settings.reauth_max_age
 
 
 def confirmation_url(request: Request, next_path: str) -> str:
@@ -70,7 +69,7 @@ def _form_page(request: Request) -> str:
     page. Browsers send it for same-origin forms (Referrer-Policy: same-origin)."""
     referer = request.referer or ""
     parts = urlsplit(referer)
-    if referer and f"{parts.scheme}://{parts.netloc}" == request.registry["settings"].origin:
+    if referer and f"{parts.scheme}://{parts.netloc}" == request.settings.origin:
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return str(request.route_path("manage.account"))
 

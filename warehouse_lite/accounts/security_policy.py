@@ -108,7 +108,7 @@ class BasicAuthSecurityPolicy(_UserSubPolicy):
         if credentials is None or credentials[0] == "__token__":
             return None
         username, password = credentials
-        settings: Settings = request.registry["settings"]
+        settings: Settings = request.settings
         users = request.find_service(UserService)
         user = users.get_user_by_username(username)
         limits = login_limits(request, user, username)

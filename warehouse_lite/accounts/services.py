@@ -8,15 +8,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from warehouse_lite.accounts import passwords
 from warehouse_lite.accounts.models import Email, User
+from warehouse_lite.accounts.passwords import (
+    PasswordCost,
+    dummy_hash,
+    password_hasher,
+    verify_hash,
+)
 from warehouse_lite.db import utcnow
+from warehouse_lite.settings import Settings
 
 if TYPE_CHECKING:
     import uuid
 
 # PyPI's rule: letters, digits, and . _ - inside; must start and end with a letter or digit.
 USERNAME_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9._-]{0,48}[A-Z0-9])?$", re.IGNORECASE)
+
+# What a UserService made without a cost hashes with: the production settings' default.
+DEFAULT_PASSWORD_COST = PasswordCost.from_settings(Settings())
 
 # Second-factor checks that other modules add (TOTP, WebAuthn ...). Each takes a user and says
 # whether that user has a second factor enrolled.
@@ -37,10 +46,19 @@ def username_problem(username: str) -> str | None:
 
 
 class UserService:
-    """Look up, create and change users. Interface is the class itself (one implementation)."""
+    """Look up, create and change users. Interface is the class itself (one implementation).
 
-    def __init__(self, db: Session) -> None:
+    Passwords are hashed with argon2id at ``password_cost`` (from the settings; the default is
+    the production one, so a caller that forgets it never hashes weakly).
+    """
+
+    def __init__(self, db: Session, password_cost: PasswordCost | None = None) -> None:
         self.db = db
+        self.password_cost = password_cost or DEFAULT_PASSWORD_COST
+        self._hasher = password_hasher(self.password_cost)
+        # Made (once per cost and process) before any login needs it: were it made at the first
+        # unknown username, that one login would take twice as long as a known username's.
+        self._dummy_hash = dummy_hash(self.password_cost)
 
     # ---- lookups ---------------------------------------------------------------------------
 
@@ -86,7 +104,7 @@ class UserService:
         user = User(
             username=username,
             name=name,
-            password=passwords.hash_password(password),
+            password=self.hash_password(password),
             is_admin=is_admin,
         )
         user.emails.append(Email(email=email, primary=True, verified=verified))
@@ -111,18 +129,31 @@ class UserService:
         Upgrades the stored hash when the hashing parameters have changed.
         """
         if user is None:
-            passwords.verify_password(passwords.DUMMY_HASH, password)
+            self.verify_password(self._dummy_hash, password)
             return False
-        if not passwords.verify_password(user.password, password):
+        if not self.verify_password(user.password, password):
             return False
-        if passwords.needs_rehash(user.password):
-            user.password = passwords.hash_password(password)
+        if self.needs_rehash(user.password):
+            user.password = self.hash_password(password)
         return True
 
     def update_password(self, user: User, new_password: str) -> None:
         """Set a new password; every session and reset link made before now stops working."""
-        user.password = passwords.hash_password(new_password)
+        user.password = self.hash_password(new_password)
         user.password_date = utcnow()
+
+    # ---- password hashes --------------------------------------------------------------------
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify_password(self, password_hash: str, password: str) -> bool:
+        """Constant-time check of ``password`` against an argon2 hash (of any parameters)."""
+        return verify_hash(self._hasher, password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether ``password_hash`` was made with other parameters than today's cost."""
+        return bool(self._hasher.check_needs_rehash(password_hash))
 
     def record_login(self, user: User) -> None:
         user.last_login = utcnow()
@@ -144,4 +175,4 @@ class UserService:
 
 
 def user_service_factory(context: object, request: Any) -> UserService:
-    return UserService(request.db)
+    return UserService(request.db, PasswordCost.from_settings(request.settings))

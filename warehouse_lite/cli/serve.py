@@ -24,7 +24,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from warehouse_lite import background, migrations
     from warehouse_lite.canonical import WILDCARD_HOSTS, site_url_for
     from warehouse_lite.config import make_wsgi_app
-    from warehouse_lite.db import make_engine
+    from warehouse_lite.db import get_sessionmaker, make_engine
     from warehouse_lite.forklift.render_worker import WORKERS
     from warehouse_lite.packaging.storage_check import sweep_at_start
 
@@ -48,8 +48,8 @@ def serve(host: str, port: int, threads: int) -> None:
     engine = make_engine(settings)
     migrations.upgrade(engine)
     sweep_at_start(settings)  # left by a server killed in the middle of an upload
-    app = make_wsgi_app(settings, **{"db.engine": engine})
-    background.start(app.registry["db.sessionmaker"], settings)  # the email outbox's sender
+    app = make_wsgi_app(settings, engine=engine)
+    background.start(get_sessionmaker(app.registry), settings)  # the email outbox's sender
     WORKERS.prestart()  # a description renderer, before the first upload needs one
     # The one address to open: the canonical URL; other loopback names redirect to it.
     click.echo(f"warehouse_lite ({settings.env}) on {settings.origin}/")

@@ -28,7 +28,7 @@ def user_create(
     from sqlalchemy.orm import Session
 
     from warehouse_lite.accounts.forms import normalize_email_address
-    from warehouse_lite.accounts.passwords import password_problems
+    from warehouse_lite.accounts.passwords import PasswordCost, password_problems
     from warehouse_lite.accounts.services import UserService, username_problem
 
     settings = configured_settings()
@@ -47,7 +47,7 @@ def user_create(
     if problems:
         raise click.ClickException(" ".join(problems))
     with Session(configured_engine()) as session, session.begin():
-        users = UserService(session)
+        users = UserService(session, PasswordCost.from_settings(settings))
         if users.username_is_taken(username):
             raise click.ClickException(f"username {username!r} is already taken")
         if users.email_is_taken(email):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.renderers import render
 
 from warehouse_lite import background
+from warehouse_lite.db import get_sessionmaker
 from warehouse_lite.email import throttle
 from warehouse_lite.email.delivery import deliver, queue_email
 from warehouse_lite.email.tasks import deliver_email_task
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 def render_email(request: Request, name: str, context: dict[str, Any]) -> dict[str, str]:
     """Subject, text and HTML of the email ``name``."""
-    values = {"site_name": request.registry["settings"].site_name, **context}
+    values = {"site_name": request.settings.site_name, **context}
     subject = render(f"email/{name}/subject.txt", values, request=request)
     return {
         "subject": " ".join(subject.split()),
@@ -88,8 +89,8 @@ class Mailer:
         throttle.count(request, recipient, address, requested=requested, actor=actor)
         row = queue_email(request.db, name, address, render_email(request, name, context))
         email_id = row.id
-        factory = request.registry["db.sessionmaker"]
-        settings = request.registry["settings"]
+        factory = get_sessionmaker(request.registry)
+        settings = request.settings
 
         def start_delivery(committed: bool) -> None:
             if committed:

@@ -21,7 +21,7 @@ _NAME = re.compile(r"^[\w.-]+\.eml$")
 
 
 def _outbox_enabled(info: Any, request: Request) -> bool:
-    settings = request.registry["settings"]
+    settings = request.settings
     return bool(settings.env == "development" and settings.mail_backend == "outbox")
 
 
@@ -41,7 +41,7 @@ def _read(path: Any) -> dict[str, Any]:
 def outbox(request: Request) -> dict[str, Any]:
     if not _outbox_enabled(None, request):
         raise HTTPNotFound()
-    folder = request.registry["settings"].outbox_dir
+    folder = request.settings.outbox_dir
     paths = sorted(folder.glob("*.eml"), reverse=True)[:100] if folder.exists() else []
     return {"messages": [_read(p) for p in paths], "message": None}
 
@@ -51,7 +51,7 @@ def outbox_message(request: Request) -> dict[str, Any]:
     name = request.matchdict["name"]
     if not _outbox_enabled(None, request) or not _NAME.match(name):
         raise HTTPNotFound()
-    path = request.registry["settings"].outbox_dir / name
+    path = request.settings.outbox_dir / name
     if not path.is_file():
         raise HTTPNotFound()
     return {"messages": [], "message": _read(path)}

@@ -24,12 +24,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from warehouse_lite.ratelimit import RateLimiter
+
 if TYPE_CHECKING:
     from pyramid.request import Request
 
     from warehouse_lite.accounts.models import User
     from warehouse_lite.events.actor import Actor
-    from warehouse_lite.ratelimit import RateLimiter
 
 
 class EmailRateLimited(Exception):
@@ -88,8 +89,8 @@ def _is_actors_own(
 
 
 def _limiters(request: Request) -> tuple[RateLimiter, RateLimiter]:
-    limits = request.registry["ratelimits"]
-    return limits.email_address, limits.email_actor
+    by_address = request.find_service(RateLimiter, name="email.address")
+    return by_address, request.find_service(RateLimiter, name="email.actor")
 
 
 def refusal(request: Request, address: str | None = None) -> EmailRateLimited | None:

@@ -140,7 +140,7 @@ def file_upload(request: Request) -> Response:
     first phase reads in autocommit (db.defer_write_lock) and the write phase takes the lock
     and reads the credentials again, so no reader ever waits on an upload's checks.
     """
-    settings: Settings = request.registry["settings"]
+    settings: Settings = request.settings
     deferred = defer_write_lock(request.db)
     _check_uploader(request)
     check_form_bounds(request.POST, settings.max_description_size)

@@ -35,7 +35,7 @@ GONE = {
 @view_config(route_name="forklift.legacy", request_method="POST", require_csrf=False)
 def legacy_upload(request: Request) -> Response:
     """Dispatch on ``:action``; only ``file_upload`` still does something."""
-    max_size = request.registry["settings"].max_file_size
+    max_size = request.settings.max_file_size
     if (request.content_length or 0) > max_size + FORM_OVERHEAD:
         # Refuse before parsing a body far larger than any allowed file.
         raise UploadError(f"File too large: the limit is {human_size(max_size)} per file.", 413)

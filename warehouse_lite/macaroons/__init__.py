@@ -8,22 +8,19 @@ from typing import TYPE_CHECKING
 from warehouse_lite.macaroons.disclosure import KeyConfigError, KeySource
 from warehouse_lite.macaroons.security_policy import MacaroonSecurityPolicy
 from warehouse_lite.macaroons.services import MacaroonService, macaroon_service_factory
-from warehouse_lite.settings import SettingsError
+from warehouse_lite.settings import SettingsError, get_settings
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
-    from warehouse_lite.settings import Settings
-
 
 def includeme(config: Configurator) -> None:
-    settings: Settings = config.registry["settings"]
+    settings = get_settings(config.registry)
     config.register_service_factory(macaroon_service_factory, MacaroonService)
-    config.registry["security_policies"].append(MacaroonSecurityPolicy())
+    config.add_security_policies(MacaroonSecurityPolicy())
     try:
-        config.registry["macaroons.disclosure_keys"] = KeySource(
-            settings.token_disclosure_keys, settings.token_disclosure_keys_url
-        )
+        keys = KeySource(settings.token_disclosure_keys, settings.token_disclosure_keys_url)
+        config.register_service(keys, KeySource)
     except KeyConfigError as exc:
         raise SettingsError(f"Token disclosure keys: {exc}") from None
     config.scan("warehouse_lite.macaroons")

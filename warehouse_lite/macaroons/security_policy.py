@@ -20,7 +20,7 @@ from sqlalchemy import or_, update
 
 from warehouse_lite.accounts.security_policy import parse_basic_auth
 from warehouse_lite.authnz import AuthMethod
-from warehouse_lite.db import utcnow
+from warehouse_lite.db import get_sessionmaker, utcnow
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
@@ -94,7 +94,6 @@ class MacaroonSecurityPolicy:
             # three round trips on every upload of a busy token).
             return
         macaroon_id = verified.macaroon.id
-        factory = request.registry["db.sessionmaker"]
 
         def record(request: Request, response: Response) -> None:
             # Response callbacks run after pyramid_tm has committed (or aborted) the request's
@@ -103,7 +102,7 @@ class MacaroonSecurityPolicy:
             if response.status_code >= 400:
                 return
             try:
-                record_use(factory, macaroon_id)
+                record_use(get_sessionmaker(request.registry), macaroon_id)
             except Exception:
                 # Bookkeeping must never turn a completed upload into an error.
                 log.exception("could not record last use of API token %s", macaroon_id)

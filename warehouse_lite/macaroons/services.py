@@ -344,7 +344,7 @@ def _details(macaroon: Macaroon) -> dict[str, Any]:
 
 def macaroon_service_factory(context: object, request: Any) -> MacaroonService:
     site = Site(
-        domain=request.registry["settings"].domain,
+        domain=request.settings.domain,
         mailer=request.find_service(Mailer),
         route_url=request.route_url,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
@@ -18,16 +20,15 @@ def includeme(config: Configurator) -> None:
         invitation_service_factory,
     )
     from warehouse_lite.packaging.services import ProjectService, project_service_factory
-    from warehouse_lite.packaging.static_pages import REGISTRY_KEY, StaticPages
+    from warehouse_lite.packaging.static_pages import StaticPages
 
     config.include("warehouse_lite.packaging.storage")
     config.register_service_factory(invitation_service_factory, InvitationService)
     config.register_service_factory(project_service_factory, ProjectService)
-    if "packaging.page_cache" not in config.registry:
-        config.registry["packaging.page_cache"] = PageCache()
-    pages_dir = config.registry["settings"].simple_pages_dir
-    if REGISTRY_KEY not in config.registry:
-        config.registry[REGISTRY_KEY] = None if pages_dir is None else StaticPages(pages_dir)
+    config.register_service(PageCache(), PageCache)
+    # The published pages' publisher; None (no publishing) without SIMPLE_PAGES_DIR.
+    pages_dir = get_settings(config.registry).simple_pages_dir
+    config.register_service(None if pages_dir is None else StaticPages(pages_dir), StaticPages)
     for module in VIEW_MODULES:
         config.scan(f"warehouse_lite.packaging.{module}")
     # Cache hits of /simple/ pages answered before the transaction machinery (see module).

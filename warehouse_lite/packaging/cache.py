@@ -12,9 +12,13 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-# Registry key of simple_fast.SerialReader (None where there is none): the committed serials,
-# read outside any request transaction.
-READER_KEY = "packaging.simple_reader"
+from zope.interface import Interface
+
+
+class ISerialReader(Interface):
+    """The service of simple_fast.SerialReader: the committed serials, read outside any request
+    transaction (None where there is none: SQLite). Declared here, where both simple_fast and
+    static_pages can import it."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,10 @@ class CachedPage:
 
 
 class PageCache:
-    """Thread-safe LRU bounded by entry count and total body bytes."""
+    """Thread-safe LRU bounded by entry count and total body bytes.
+
+    One per process: a service, ``request.find_service(PageCache)``.
+    """
 
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_entries = max_entries

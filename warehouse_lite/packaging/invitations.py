@@ -268,4 +268,4 @@ class InvitationService:
 
 
 def invitation_service_factory(context: Any, request: Request) -> InvitationService:
-    return InvitationService(request.db, request.registry["settings"].invitation_max_age)
+    return InvitationService(request.db, request.settings.invitation_max_age)

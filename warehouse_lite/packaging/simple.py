@@ -95,7 +95,8 @@ def detail_key(project_id: Hashable, serial: int, content_type: str, files_prefi
 
 
 def page_cache(request: Request) -> PageCache:
-    return request.registry["packaging.page_cache"]
+    cache: PageCache = request.find_service(PageCache)
+    return cache
 
 
 def cached_page(
@@ -113,7 +114,7 @@ def cached_page(
 
 def page_response(request: Request, page: CachedPage, serial: int) -> Response:
     """A cacheable response; WebOb answers If-None-Match with 304 from the ETag."""
-    settings: Settings = request.registry["settings"]
+    settings: Settings = request.settings
     content_type = page.content_type
     response = Response(
         body=page.body,

@@ -26,8 +26,9 @@ from packaging.utils import canonicalize_name
 from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.engine import Engine
 
+from warehouse_lite.db import get_engine
 from warehouse_lite.packaging import simple
-from warehouse_lite.packaging.cache import READER_KEY
+from warehouse_lite.packaging.cache import ISerialReader
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.static_pages import publish_page
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["READER_KEY", "PostgresSerialReader", "SerialReader", "simple_fast_tween_factory"]
+__all__ = ["ISerialReader", "PostgresSerialReader", "SerialReader", "simple_fast_tween_factory"]
 
 
 def _project_statement() -> Any:
@@ -115,8 +116,10 @@ class PostgresSerialReader(SerialReader):
 
 def simple_fast_tween_factory(handler: Any, registry: Any) -> Any:
     def tween(request: Request) -> Response:
-        reader: SerialReader | None = registry.get(READER_KEY)
-        if reader is None or request.method != "GET":
+        if request.method != "GET":
+            return handler(request)
+        reader: SerialReader | None = request.find_service(ISerialReader)
+        if reader is None:
             return handler(request)
         try:
             response = _from_cache(request, reader)
@@ -165,7 +168,6 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
 
 
 def includeme(config: Configurator) -> None:
-    engine = config.registry.get("db.engine")
-    if READER_KEY not in config.registry:
-        use_fast_path = engine is not None and engine.dialect.name == "postgresql"
-        config.registry[READER_KEY] = PostgresSerialReader(engine) if use_fast_path else None
+    engine = get_engine(config.registry)
+    use_fast_path = engine.dialect.name == "postgresql"
+    config.register_service(PostgresSerialReader(engine) if use_fast_path else None, ISerialReader)

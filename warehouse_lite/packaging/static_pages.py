@@ -47,7 +47,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse_lite.packaging.cache import READER_KEY
+from warehouse_lite.packaging.cache import ISerialReader
 from warehouse_lite.packaging.page_locks import PageLocks
 
 if TYPE_CHECKING:
@@ -56,8 +56,6 @@ if TYPE_CHECKING:
     from warehouse_lite.packaging.cache import CachedPage
 
 log = logging.getLogger(__name__)
-
-REGISTRY_KEY = "packaging.static_pages"
 
 # Content type -> file name. nginx maps the names back to content types (nginx-config), so
 # the extensions are our own, not the usual ones.
@@ -219,8 +217,8 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 def static_pages(request: Request) -> StaticPages | None:
-    """The publisher, or None when SIMPLE_PAGES_DIR is not set."""
-    pages: StaticPages | None = request.registry.get(REGISTRY_KEY)
+    """The publisher (a service), or None when SIMPLE_PAGES_DIR is not set."""
+    pages: StaticPages | None = request.find_service(StaticPages)
     return pages
 
 
@@ -272,7 +270,7 @@ def publish_page(
     once both of its files are complete.
     """
     pages = static_pages(request)
-    reader = request.registry.get(READER_KEY)
+    reader = request.find_service(ISerialReader)
     if pages is None or reader is None or page.content_type not in VARIANTS:
         return
     try:

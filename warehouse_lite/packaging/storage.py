@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from zope.interface import Attribute, Interface, implementer
 
+from warehouse_lite.settings import get_settings
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
@@ -63,6 +65,10 @@ def file_path(blake2_256_digest: str, filename: str) -> str:
 def metadata_path(path: str) -> str:
     """Where the PEP 658 core metadata of the file at ``path`` is stored."""
     return path + METADATA_SUFFIX
+
+
+# The name of the backend's IFileStorage service; the unnamed one is the transactional storage.
+BACKEND = "backend"
 
 
 class IFileStorage(Interface):
@@ -213,7 +219,7 @@ class TransactionalStorage:
 
 
 def _storage_factory(context: Any, request: Request) -> TransactionalStorage:
-    return TransactionalStorage(request.registry["packaging.storage"], request.tm)
+    return TransactionalStorage(request.find_service(IFileStorage, name=BACKEND), request.tm)
 
 
 def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
@@ -239,11 +245,11 @@ def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
 
 
 def includeme(config: Configurator) -> None:
-    """Create the configured backend (tests may replace registry["packaging.storage"])."""
+    """Register the configured backend (the service named BACKEND; tests replace it) and the
+    transactional storage views use."""
     from warehouse_lite.packaging.storage_local import LocalFileStorage
 
-    settings = config.registry["settings"]
-    if "packaging.storage" not in config.registry:
-        config.registry["packaging.storage"] = LocalFileStorage(settings.storage_dir)
+    settings = get_settings(config.registry)
+    config.register_service(LocalFileStorage(settings.storage_dir), IFileStorage, name=BACKEND)
     config.register_service_factory(_storage_factory, IFileStorage)
     config.add_exception_view(storage_unavailable, context=StorageUnavailable)

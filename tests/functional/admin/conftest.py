@@ -26,7 +26,7 @@ def login_with_totp(app: webtest.TestApp, clock: Clock, username: str, secret: s
     """Both login steps: password, then the code the app shows now."""
     response = login(app, username)
     assert response.status_code == 303 and response.location.endswith("/account/two-factor/")
-    done = submit_totp(app, pyotp.TOTP(secret).at(clock.now))
+    done = submit_totp(app, pyotp.TOTP(secret).at(clock.at))
     assert done.status_code == 303, done.text
     clock.advance(30)  # the next login of anyone needs a fresh code
 

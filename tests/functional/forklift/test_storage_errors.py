@@ -14,7 +14,9 @@ import pytest
 
 from tests.common.dists import make_sdist, make_wheel
 from tests.common.factories import UserFactory
+from tests.common.services import replaced
 from tests.common.uploads import basic_auth, row_counts, stored, upload
+from warehouse_lite.packaging.storage import BACKEND, IFileStorage
 from warehouse_lite.packaging.storage_local import LocalFileStorage, LocalReceipt
 
 
@@ -54,11 +56,8 @@ class BrokenStorage(LocalFileStorage):
 
 @pytest.fixture
 def broken(wsgi_app, storage_dir: Path) -> Iterator[BrokenStorage]:
-    registry = wsgi_app.registry
-    previous = registry["packaging.storage"]
-    registry["packaging.storage"] = backend = BrokenStorage(storage_dir)
-    yield backend
-    registry["packaging.storage"] = previous
+    with replaced(wsgi_app, IFileStorage, BrokenStorage(storage_dir), name=BACKEND) as backend:
+        yield backend
 
 
 def _oserror(code: int) -> OSError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterator
 
 import pymacaroons
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from tests.common.factories import UserFactory
 from tests.common.macaroon_factories import mint_token
 from tests.common.packaging_factories import ProjectFactory
+from tests.common.services import replaced
 from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.macaroons.disclosure import KeySource
 from warehouse_lite.macaroons.models import Macaroon
@@ -23,15 +25,15 @@ URL = "/_/secrets/disclose-token"
 
 
 @pytest.fixture
-def github_key(app, monkeypatch) -> ec.EllipticCurvePrivateKey:
+def github_key(app) -> Iterator[ec.EllipticCurvePrivateKey]:
     """A freshly generated key, configured as the reporter's key for this test only."""
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     keys = json.dumps({"public_keys": [{"key_identifier": "gh-1", "key": pem.decode()}]})
-    monkeypatch.setitem(app.app.registry, "macaroons.disclosure_keys", KeySource(keys))
-    return key
+    with replaced(app.app, KeySource, KeySource(keys)):
+        yield key
 
 
 def _post(app, body: bytes, key: ec.EllipticCurvePrivateKey | None, key_id: str = "gh-1"):

@@ -3,7 +3,6 @@ attenuation with pypitoken, last_used, and password uploads (2FA users and the s
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import time
 
@@ -215,10 +214,8 @@ def test_2fa_user_password_upload_is_refused_with_the_token_url(app, db, owner) 
     assert upload(app, "alpha", token(raw)).status_code == 200
 
 
-def test_setting_can_make_tokens_mandatory(app, db, owner, monkeypatch) -> None:
-    registry = app.app.registry
-    strict = dataclasses.replace(registry["settings"], allow_password_uploads=False)
-    monkeypatch.setitem(registry, "settings", strict)
+def test_setting_can_make_tokens_mandatory(app, db, owner, override_settings) -> None:
+    override_settings(allow_password_uploads=False)
     response = upload(app, "alpha", basic("owner", DEFAULT_PASSWORD))
     assert response.status_code == 403
     assert "Uploads with a password are disabled" in response.status

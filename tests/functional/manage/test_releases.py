@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import FileFactory, ReleaseFactory, RoleFactory
+from tests.common.services import singleton
 from tests.functional.conftest import csrf_of, form_for, login
 from tests.functional.manage.helpers import event_tags, journal, owned_project
 from warehouse_lite.packaging.models import File, FilenameRegistry, Project, Release, RoleName
+from warehouse_lite.packaging.storage import BACKEND, IFileStorage
 
 RELEASE_URL = "/manage/project/managed-project/release/1.0/"
 
@@ -258,7 +260,7 @@ def test_anonymous_is_sent_to_login(app, db):
 def test_deleted_files_leave_the_storage(app, db):
     """The bytes (and the PEP 658 metadata beside a wheel) are removed once the deletion
     committed; files of other releases stay."""
-    storage = app.app.registry["packaging.storage"]
+    storage = singleton(app.app, IFileStorage, name=BACKEND)
     _, project = owned_project(app, db)
     release = _release(db, project, files=0)
     wheel = FileFactory(

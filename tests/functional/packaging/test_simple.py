@@ -14,7 +14,9 @@ from sqlalchemy import select
 from tests.common.dists import make_sdist, make_wheel
 from tests.common.factories import UserFactory
 from tests.common.packaging_factories import ReleaseFactory
+from tests.common.services import singleton
 from tests.common.uploads import basic_auth, upload
+from warehouse_lite.packaging.cache import PageCache
 from warehouse_lite.packaging.models import Project, Release
 
 V1_JSON = "application/vnd.pypi.simple.v1+json"
@@ -211,7 +213,7 @@ def test_versions_include_releases_without_files(app, db, published):
 
 
 def test_cache_serves_repeated_requests_without_rendering_again(app, wsgi_app, published):
-    cache = wsgi_app.registry["packaging.page_cache"]
+    cache = singleton(wsgi_app, PageCache)
     cache.clear()
     hits = cache.hits
     first = app.get("/simple/sample/", headers={"Accept": PIP_ACCEPT})

@@ -11,8 +11,9 @@ import pytest
 from tests.common.dists import make_sdist, make_wheel
 from tests.common.factories import UserFactory
 from tests.common.queries import PIP_ACCEPT, count_queries
+from tests.common.services import replaced
 from tests.common.uploads import basic_auth, upload
-from warehouse_lite.packaging.simple_fast import READER_KEY, SerialReader
+from warehouse_lite.packaging.simple_fast import ISerialReader, SerialReader
 
 ACCEPTS = [PIP_ACCEPT, "text/html"]
 
@@ -91,9 +92,8 @@ def test_everything_else_takes_the_full_path(app, published):
 
 def test_a_failing_reader_falls_back_to_the_view(app, wsgi_app, published):
     expected = app.get("/simple/sample/", headers={"Accept": "text/html"})
-    wsgi_app.registry[READER_KEY] = BrokenReader()
-
-    response = app.get("/simple/sample/", headers={"Accept": "text/html"})
+    with replaced(wsgi_app, ISerialReader, BrokenReader()):
+        response = app.get("/simple/sample/", headers={"Accept": "text/html"})
 
     assert _comparable(response) == _comparable(expected)
 

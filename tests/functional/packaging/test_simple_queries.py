@@ -9,6 +9,8 @@ import pytest
 
 from tests.common.packaging_factories import FileFactory, ProjectFactory, ReleaseFactory
 from tests.common.queries import PIP_ACCEPT, count_queries
+from tests.common.services import singleton
+from warehouse_lite.packaging.cache import PageCache
 
 
 def _project_with_files(name: str, count: int) -> None:
@@ -35,7 +37,7 @@ def test_query_count_does_not_grow_with_files(app, db, engine, wsgi_app, accept)
     db.flush()
     counts = {}
     for name, expected_files in [("one-file", 1), ("many-files", 500)]:
-        wsgi_app.registry["packaging.page_cache"].clear()  # measure the uncached path
+        singleton(wsgi_app, PageCache).clear()  # measure the uncached path
         with count_queries(engine) as statements:
             response = app.get(f"/simple/{name}/", headers={"Accept": accept})
         if accept == PIP_ACCEPT:
@@ -50,7 +52,7 @@ def test_query_count_does_not_grow_with_files(app, db, engine, wsgi_app, accept)
 def test_a_cached_page_needs_only_the_project_lookup(app, db, engine, wsgi_app):
     _project_with_files("cached", 50)
     db.flush()
-    wsgi_app.registry["packaging.page_cache"].clear()
+    singleton(wsgi_app, PageCache).clear()
     with count_queries(engine) as first:
         app.get("/simple/cached/", headers={"Accept": PIP_ACCEPT})
     with count_queries(engine) as second:

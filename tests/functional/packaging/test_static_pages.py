@@ -7,22 +7,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pyramid.request import apply_request_extensions
 
 from tests.common.dists import make_sdist, make_wheel
 from tests.common.factories import UserFactory
 from tests.common.queries import PIP_ACCEPT
+from tests.common.services import replaced
 from tests.common.uploads import basic_auth, upload
 from warehouse_lite.packaging.cache import CachedPage
-from warehouse_lite.packaging.static_pages import REGISTRY_KEY, StaticPages, publish_page
+from warehouse_lite.packaging.static_pages import StaticPages, publish_page
 
 
 @pytest.fixture
 def pages(wsgi_app, tmp_path: Path, fast_reader) -> Iterator[StaticPages]:
-    registry = wsgi_app.registry
-    previous = registry[REGISTRY_KEY]
-    registry[REGISTRY_KEY] = publisher = StaticPages(tmp_path / "pages")
-    yield publisher
-    registry[REGISTRY_KEY] = previous
+    with replaced(wsgi_app, StaticPages, StaticPages(tmp_path / "pages")) as publisher:
+        yield publisher
 
 
 @pytest.fixture
@@ -73,6 +72,7 @@ def test_a_page_rendered_before_a_change_is_not_left_published(app, sample, page
     stale = CachedPage(b"old", "etag", "text/html")
     request = app.app.request_factory.blank("/simple/sample/")
     request.registry = app.app.registry
+    apply_request_extensions(request)  # request.find_service
 
     publish_page(request, "sample", stale, (project_id, serial - 1), serial - 1)
 
@@ -80,10 +80,10 @@ def test_a_page_rendered_before_a_change_is_not_left_published(app, sample, page
 
 
 def test_nothing_is_published_without_a_serial_reader(app, sample, pages, wsgi_app):
-    from warehouse_lite.packaging.cache import READER_KEY
+    from warehouse_lite.packaging.cache import ISerialReader
 
-    wsgi_app.registry[READER_KEY] = None
-    app.get("/simple/sample/")
+    with replaced(wsgi_app, ISerialReader, None):
+        app.get("/simple/sample/")
     assert files_in(pages.published_dir("sample")) == set()
 
 

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
+from tests.common.services import replaced
 from tests.functional.two_factor.helpers import Clock
+from warehouse_lite.clock import Clock as AppClock
 
 
 @pytest.fixture
 def clock(app: Any) -> Iterator[Clock]:
-    """The app's TwoFactorService reads "now" from this clock (registry["two_factor.clock"])."""
-    registry = app.app.registry
-    clock = Clock()
-    registry["two_factor.clock"] = clock
-    yield clock
-    registry["two_factor.clock"] = None
+    """The app's TwoFactorService reads "now" from this clock (the app's Clock service)."""
+    with replaced(app.app, AppClock, Clock()) as clock:
+        yield clock

@@ -13,6 +13,7 @@ import webtest
 from itsdangerous import Signer
 from soft_webauthn import SoftWebauthnDevice
 
+from tests.common.clock import FrozenClock
 from tests.common.factories import DEFAULT_PASSWORD
 from tests.functional.conftest import csrf_of, form_for, login
 
@@ -20,26 +21,20 @@ ORIGIN = "http://localhost"  # the test settings' SITE_URL
 T0 = 1_700_000_010.0  # 10 s into a 30 s TOTP step
 
 
-class Clock:
-    """What TwoFactorService sees as "now" (installed as registry["two_factor.clock"])."""
+class Clock(FrozenClock):
+    """What TwoFactorService sees as "now" (installed as the app's Clock service)."""
 
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def __init__(self, at: float = T0) -> None:
+        super().__init__(at)
 
     @property
     def step(self) -> int:
-        return int(self.now // 30)
+        return int(self.at // 30)
 
 
 def code_at(secret: str, clock: Clock, steps: int = 0) -> str:
     """The code an authenticator app shows ``steps`` time steps from the clock's now."""
-    return pyotp.TOTP(secret).at(clock.now + 30 * steps)
+    return pyotp.TOTP(secret).at(clock.at + 30 * steps)
 
 
 def b64url(data: bytes) -> str:

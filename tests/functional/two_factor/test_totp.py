@@ -24,6 +24,8 @@ from warehouse_lite.accounts.login import PENDING_LOGIN_MAX_AGE
 from warehouse_lite.accounts.models import User
 from warehouse_lite.accounts.two_factor.models import UserTOTP
 from warehouse_lite.events.models import UserEvent
+from warehouse_lite.sessions import get_session_store
+from warehouse_lite.settings import get_settings
 
 
 def _events(db, user, tag=None):
@@ -122,7 +124,7 @@ def test_enroll_refuses_wrong_and_stale_codes(app, db, clock, outbox):
     assert db.get(UserTOTP, user.id) is None
     assert outbox() == []
     # A code of another secret (e.g. an older QR code) is refused too.
-    assert _confirm(app, pyotp.TOTP(pyotp.random_base32()).at(clock.now)).status_code == 400
+    assert _confirm(app, pyotp.TOTP(pyotp.random_base32()).at(clock.at)).status_code == 400
     assert db.get(UserTOTP, user.id) is None
 
 
@@ -134,8 +136,8 @@ def test_enroll_without_a_started_setup(app, db, clock):
     form = form_for(form_page, "/manage/account/totp-provision")
     # Another tab finished or the session lost the secret: simulate by clearing it.
     app.get("/manage/account/")  # still logged in
-    store = app.app.registry["sessions.store"]
-    sid = session_id(app, app.app.registry["settings"].session_secret)
+    store = get_session_store(app.app.registry)
+    sid = session_id(app, get_settings(app.app.registry).session_secret)
     data = store.load(sid)
     data.pop("totp.provision")
     store.save(sid, data, 3600)
@@ -243,7 +245,7 @@ def test_expired_pending_login_needs_the_password_again(app, db, clock, settings
     totp = UserTOTPFactory(user=UserFactory(username="slow"))
     page = start_login(app, "slow")
     form = form_for(page, "/account/two-factor/")
-    store = app.app.registry["sessions.store"]
+    store = get_session_store(app.app.registry)
     sid = session_id(app, settings.session_secret)
     data = store.load(sid)
     data["auth.pending"]["started"] -= PENDING_LOGIN_MAX_AGE + 1

@@ -21,6 +21,8 @@ from types import SimpleNamespace
 
 import atheris
 
+from warehouse_lite.sessions import get_session_store
+
 with atheris.instrument_imports(include=["warehouse_lite"]):
     from webob import Request
     from webob.multidict import MultiDict
@@ -148,7 +150,7 @@ class _Http:
             UserService(db).create_user(
                 "fuzzer", "", "fuzz password 1", "f@example.com", verified=True
             )
-        self.app = make_wsgi_app(settings, **{"db.engine": engine})
+        self.app = make_wsgi_app(settings, engine=engine)
         self.routes = [
             r.pattern
             for r in self.app.registry.getUtility(
@@ -168,7 +170,7 @@ class _Http:
             headers={"Authorization": f"Basic {auth}"},
         )
         self.csrf = "fuzz-csrf-token"
-        store = self.app.registry["sessions.store"]
+        store = get_session_store(self.app.registry)
         store.save("fuzzsession", {"_csrft_": self.csrf, "_created": 2e9}, 3600)
         from itsdangerous import Signer
 

@@ -3,25 +3,61 @@ from __future__ import annotations
 import time
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from tests.common.factories import TEST_PASSWORD_COST
 from warehouse_lite.accounts import passwords
-from warehouse_lite.accounts.services import username_problem
+from warehouse_lite.accounts.models import User
+from warehouse_lite.accounts.passwords import PasswordCost
+from warehouse_lite.accounts.services import UserService, username_problem
 from warehouse_lite.accounts.tokens import TokenError, TokenSigner
+from warehouse_lite.settings import Settings
+
+USERS = UserService(None, TEST_PASSWORD_COST)  # type: ignore[arg-type]  (no database used)
 
 
 def test_hash_and_verify() -> None:
-    hashed = passwords.hash_password("s3cret value")
+    hashed = USERS.hash_password("s3cret value")
     assert hashed.startswith("$argon2id$")
-    assert passwords.verify_password(hashed, "s3cret value")
-    assert not passwords.verify_password(hashed, "other")
-    assert not passwords.verify_password("not a hash", "other")
+    assert extract_parameters(hashed).memory_cost == TEST_PASSWORD_COST.memory_cost
+    assert USERS.verify_password(hashed, "s3cret value")
+    assert not USERS.verify_password(hashed, "other")
+    assert not USERS.verify_password("not a hash", "other")
 
 
-def test_weaker_parameters_need_rehash() -> None:
-    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("pw")
-    assert passwords.needs_rehash(weak)
-    assert not passwords.needs_rehash(passwords.hash_password("pw"))
+def test_other_parameters_need_rehash() -> None:
+    other = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash("pw")
+    assert USERS.needs_rehash(other)
+    assert not USERS.needs_rehash(USERS.hash_password("pw"))
+
+
+def test_a_hash_of_other_parameters_still_verifies_and_is_remade_at_login() -> None:
+    # E.g. every hash stored before the cost became a setting: argon2-cffi's defaults.
+    stored = PasswordHasher(time_cost=2, memory_cost=16, parallelism=2).hash("pw")
+    user = User(username="old", password=stored)
+    assert USERS.check_password(user, "pw")
+    assert user.password != stored
+    assert extract_parameters(user.password) == extract_parameters(USERS.hash_password("x"))
+    assert not USERS.check_password(User(username="old", password=stored), "wrong")
+
+
+def test_unknown_users_cost_a_verification_at_the_same_cost(monkeypatch) -> None:
+    checked: list[str] = []
+    monkeypatch.setattr(USERS, "verify_password", lambda h, p: checked.append(h) or False)
+    assert USERS.check_password(None, "guess") is False
+    [dummy] = checked
+    assert extract_parameters(dummy) == extract_parameters(USERS.hash_password("x"))
+
+
+def test_the_default_cost_is_the_strong_production_one() -> None:
+    # RFC 9106's low-memory option is argon2-cffi's default; production never goes below.
+    floor = RFC_9106_LOW_MEMORY
+    cost = PasswordCost.from_settings(Settings())
+    assert cost.time_cost >= max(floor.time_cost, PasswordHasher().time_cost)
+    assert cost.memory_cost >= max(floor.memory_cost, PasswordHasher().memory_cost)
+    assert cost.parallelism >= 1
+    assert UserService(None).password_cost == cost  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,6 @@ def _check(db, raw: str, context: object = None) -> Macaroon:
     InvalidMacaroon with the reason the client would be given."""
     request = DummyRequest(headers={"Authorization": f"token {raw}"})
     request.find_service = lambda *args, **kwargs: MacaroonService(db)
-    request.registry = {"db.sessionmaker": None}  # last_used bookkeeping: not run here
     policy = MacaroonSecurityPolicy()
     identity = policy.identity(request)
     if identity is None:

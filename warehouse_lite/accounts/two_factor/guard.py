@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, PENDING_LOGIN_MAX_AGE
 from warehouse_lite.accounts.password_check import Limits, count_attempt, within_limits
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -23,8 +24,9 @@ def two_factor_limits(request: Request, user: User | object) -> Limits:
     """The budgets of second factors (and of password confirmations for changing them): the
     user's and this client address's. ``user`` is a User or its id."""
     user_id = getattr(user, "id", user)
-    limits = request.registry["ratelimits"]
-    return ((limits.two_factor_user, str(user_id)), (limits.two_factor_ip, request.client_addr))
+    by_user = request.find_service(RateLimiter, name="2fa.user")
+    by_ip = request.find_service(RateLimiter, name="2fa.ip")
+    return ((by_user, str(user_id)), (by_ip, request.client_addr))
 
 
 def is_rate_limited(request: Request, user: User | object) -> bool:
@@ -38,7 +40,7 @@ def count_failure(request: Request, user: User | object) -> None:
 
 
 def clear_user_failures(request: Request, user: User) -> None:
-    request.registry["ratelimits"].two_factor_user.clear(str(user.id))
+    request.find_service(RateLimiter, name="2fa.user").clear(str(user.id))
 
 
 def _pending_userid(request: Request) -> str | None:

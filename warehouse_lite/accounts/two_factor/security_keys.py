@@ -279,4 +279,4 @@ class WebAuthnService:
 
 
 def webauthn_service_factory(context: object, request: Any) -> WebAuthnService:
-    return WebAuthnService(request.db, request.registry["settings"])
+    return WebAuthnService(request.db, request.settings)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
 
+from warehouse_lite import clock as clock_service
 from warehouse_lite.accounts.two_factor import codes, emails
 from warehouse_lite.accounts.two_factor.codes import (
     RECOVERY_CODE_BYTES,
@@ -30,13 +31,13 @@ from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, We
 from warehouse_lite.accounts.two_factor.security_keys import SignCountError, WebAuthnService
 from warehouse_lite.email import Mailer
 from warehouse_lite.events import add_user_event
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from warehouse_lite.accounts.models import User
     from warehouse_lite.events.actor import Actor
-    from warehouse_lite.ratelimit import RateLimiter
 
 Clock = Callable[[], float]
 T = TypeVar("T")
@@ -51,8 +52,8 @@ class TwoFactorService:
     """A user's second factors: which they have, their TOTP and recovery codes, and every
     change to them (security keys through WebAuthnService).
 
-    ``clock`` returns the current Unix time; tests inject a controlled one through the
-    registry key ``two_factor.clock`` instead of patching time. Built with the database
+    ``clock`` returns the current Unix time; the app passes its Clock service's, which tests
+    replace with a clock they advance. Built with the database
     alone (tests, factories) it reads and stores; the changes made for a person also need
     the collaborators that two_factor_service_factory gives.
     """
@@ -345,11 +346,10 @@ class TwoFactorService:
 
 
 def two_factor_service_factory(context: object, request: Any) -> TwoFactorService:
-    clock = request.registry.get("two_factor.clock") or time.time
     return TwoFactorService(
         request.db,
-        clock,
+        request.find_service(clock_service.Clock).time,
         keys=request.find_service(WebAuthnService),
         mailer=request.find_service(Mailer),
-        failures=request.registry["ratelimits"].two_factor_user,
+        failures=request.find_service(RateLimiter, name="2fa.user"),
     )

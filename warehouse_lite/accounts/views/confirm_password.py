@@ -18,6 +18,7 @@ from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
+from warehouse_lite.ratelimit import RateLimiter
 
 
 @view_defaults(
@@ -33,7 +34,7 @@ class ConfirmPasswordViews(FormViews):
         # Only a path of this site: anything else (another host, //host, a scheme) becomes the
         # account page, so the form cannot be used to send someone elsewhere.
         form.next.data = safe_next(request, request.params.get("next"))
-        context = {"form": form, "minutes": request.registry["settings"].reauth_max_age // 60}
+        context = {"form": form, "minutes": request.settings.reauth_max_age // 60}
         page = self.page_unless_valid(form, context)
         if page is not None:
             return page
@@ -47,6 +48,6 @@ class ConfirmPasswordViews(FormViews):
             form.password.errors = ["The password is not correct. Try again."]
             return self.refuse(400, context)
         mark_recent_auth(request)
-        request.registry["ratelimits"].login_user.clear(user.username)
+        request.find_service(RateLimiter, name="login.user").clear(user.username)
         request.session.flash("Password confirmed.", queue="success")
         return HTTPSeeOther(form.next.data)

@@ -16,6 +16,7 @@ from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.after_response import run_after_response
 from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -34,7 +35,7 @@ class PasswordResetViews(FormViews):
         page = self.page_unless_valid(form, context)
         if page is not None:
             return page
-        limiter = request.registry["ratelimits"].password_reset
+        limiter = request.find_service(RateLimiter, name="password-reset")
         value = form.username_or_email.data.strip()
         if not limiter.hit(request.client_addr) or not limiter.hit(value):
             form.form_errors.append("Too many password reset requests. Try again later.")
@@ -50,9 +51,7 @@ class PasswordResetViews(FormViews):
         request = self.request
         token = request.params.get("token", "")
         try:
-            user = user_from_reset_token(
-                request.registry["settings"], request.find_service(UserService), token
-            )
+            user = user_from_reset_token(request.settings, request.find_service(UserService), token)
         except TokenError as exc:
             return self.refuse(400, {"error": str(exc), "form": None, "token": ""})
         form = self.bind(ResetPasswordForm)
@@ -62,7 +61,7 @@ class PasswordResetViews(FormViews):
         ok = form.validate()
         form.check_new_password(
             user.username,
-            request.registry["settings"].password_min_length,
+            request.settings.password_min_length,
             request.find_service(BreachedPasswordChecker),
         )
         if not ok or form.new_password.errors:

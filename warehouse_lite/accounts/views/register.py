@@ -37,7 +37,7 @@ class RegisterViews(FormViews):
         if not self.posted:
             return context
         users = request.find_service(UserService)
-        settings = request.registry["settings"]
+        settings = request.settings
         breached = request.find_service(BreachedPasswordChecker)
         if not form.check_against(users, settings.password_min_length, breached):
             return self.refuse(400, context)
@@ -77,7 +77,7 @@ def verify_email(request: Request) -> Any:
     users = request.find_service(UserService)
     try:
         email = email_from_verification_token(
-            request.registry["settings"], users, request.params.get("token", "")
+            request.settings, users, request.params.get("token", "")
         )
     except TokenError as exc:
         request.response.status = 400

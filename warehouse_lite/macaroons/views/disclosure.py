@@ -13,6 +13,7 @@ from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons.disclosure import (
     MAX_BODY_BYTES,
     DisclosureError,
+    KeySource,
     Report,
     parse_reports,
     verify_signature,
@@ -48,7 +49,7 @@ def disclose_token(request: Request) -> Any:
     try:
         if len(body) > MAX_BODY_BYTES:
             raise DisclosureError(413, "The report is too large.")
-        verify_signature(request.registry["macaroons.disclosure_keys"], body, request.headers)
+        verify_signature(request.find_service(KeySource), body, request.headers)
         reports = parse_reports(body)
     except DisclosureError as exc:
         return api_error(request, exc.status, exc.message)

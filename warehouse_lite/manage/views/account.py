@@ -79,7 +79,7 @@ def change_password(request: Request) -> Any:
         if checked is PasswordCheck.WRONG:
             form.password.errors = ["The password is invalid. Try again."]
             ok = False
-    settings = request.registry["settings"]
+    settings = request.settings
     form.check_new_password(
         user.username, settings.password_min_length, request.find_service(BreachedPasswordChecker)
     )

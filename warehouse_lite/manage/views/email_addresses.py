@@ -14,6 +14,7 @@ from warehouse_lite.accounts.services import UserService
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
 from warehouse_lite.manage.views.account import ACCOUNT_PAGE, refuse_account
+from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -61,7 +62,7 @@ def add_email(request: Request) -> Any:
     if limited is not None:
         form.email.errors = [str(limited)]
         return refuse_account(request, 429, add_email_form=form)
-    if not request.registry["ratelimits"].email_add.hit(user.id):
+    if not request.find_service(RateLimiter, name="email-add").hit(user.id):
         form.email.errors = ["Too many emails added recently. Try again later."]
         return refuse_account(request, 429, add_email_form=form)
     email = users.add_email(user, form.email.data)

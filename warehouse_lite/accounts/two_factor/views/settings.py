@@ -143,7 +143,7 @@ class TwoFactorSettingsViews(FormViews):
             "form": form,
             "secret": secret,
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-            "uri": totp_uri(secret, user.username, request.registry["settings"].site_name),
+            "uri": totp_uri(secret, user.username, request.settings.site_name),
         }
         if not self.posted or form.form_errors:
             return context
@@ -166,7 +166,7 @@ class TwoFactorSettingsViews(FormViews):
         secret = self.request.session.get(TOTP_SECRET_KEY)
         if not secret:
             raise HTTPNotFound("No authentication application setup is in progress.")
-        site_name = self.request.registry["settings"].site_name
+        site_name = self.request.settings.site_name
         response = Response(
             qr_svg(totp_uri(secret, self.user.username, site_name)), content_type="image/svg+xml"
         )
