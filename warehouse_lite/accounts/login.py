@@ -11,6 +11,7 @@ from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
 from warehouse_lite.security_policy import forget_cached_identity
 
@@ -70,7 +71,7 @@ def complete_login(
     session.new_csrf_token()
     forget_cached_identity(request)
     request.find_service(UserService).record_login(user)
-    record_event(request, user, "account:login:success", method=method)
+    record_event(request, user, EventTag.ACCOUNT_LOGIN_SUCCESS, method=method)
     request.find_service(RateLimiter, name="login.user").clear(login_limit_key(user, user.username))
     return safe_next(request, next_url)
 

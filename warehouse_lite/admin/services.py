@@ -20,6 +20,7 @@ from warehouse_lite.accounts.two_factor.security_keys import WebAuthnService
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
 from warehouse_lite.admin.models import AdminAction
 from warehouse_lite.events import add_user_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.project_lock import lock_project
@@ -188,7 +189,7 @@ class AdminService:
         )
 
     def _record_user_action(
-        self, actor: Actor, user: User, tag: str, action: str, reason: str, **details: Any
+        self, actor: Actor, user: User, tag: EventTag, action: str, reason: str, **details: Any
     ) -> None:
         """An action on a user goes both into their security history (``tag``) and the log."""
         add_user_event(self.db, actor, user, tag, admin=actor.name, reason=reason, **details)
@@ -207,7 +208,7 @@ class AdminService:
             raise AdminError(f"The account '{user.username}' is already disabled.")
         user.is_active = False
         user.disabled_reason = reason[:DISABLED_REASON_LENGTH]
-        self._record_user_action(actor, user, "account:disabled", "disable-user", reason)
+        self._record_user_action(actor, user, EventTag.ACCOUNT_DISABLED, "disable-user", reason)
 
     def enable_user(self, user: User, actor: Actor, reason: str) -> None:
         """Re-enable a disabled account (its tokens, if it still has any, work again)."""
@@ -216,7 +217,7 @@ class AdminService:
             raise AdminError(f"The account '{user.username}' is not disabled.")
         user.is_active = True
         user.disabled_reason = None
-        self._record_user_action(actor, user, "account:enabled", "enable-user", reason)
+        self._record_user_action(actor, user, EventTag.ACCOUNT_ENABLED, "enable-user", reason)
 
     def reset_two_factor(self, user: User, actor: Actor, reason: str) -> list[str]:
         """Remove every second factor of a locked-out user (TOTP, security keys, recovery

@@ -28,7 +28,7 @@ def request_origin(request: Request) -> tuple[str | None, str | None]:
 
 
 def add_user_event(
-    db: Session, actor: Actor, user: User, tag: EventTag | str, **additional: Any
+    db: Session, actor: Actor, user: User, tag: EventTag, **additional: Any
 ) -> UserEvent:
     """Add a security-history event for ``user``, from ``actor``'s origin, to ``db``'s
     transaction."""
@@ -44,7 +44,7 @@ def add_user_event(
 
 
 def add_project_event(
-    db: Session, actor: Actor, project: Project, tag: EventTag | str, **additional: Any
+    db: Session, actor: Actor, project: Project, tag: EventTag, **additional: Any
 ) -> ProjectEvent:
     """Add a security-history event for ``project``, from ``actor``'s origin, to ``db``'s
     transaction."""
@@ -65,13 +65,13 @@ def _client(request: Request) -> Actor:
     return Actor(user=None, name="", via="web", ip_address=ip_address, user_agent=user_agent)
 
 
-def record_event(request: Request, user: User, tag: EventTag | str, **additional: Any) -> UserEvent:
+def record_event(request: Request, user: User, tag: EventTag, **additional: Any) -> UserEvent:
     """Add a security-history event for ``user``, from the request's client."""
     return add_user_event(request.db, _client(request), user, tag, **additional)
 
 
 def record_project_event(
-    request: Request, project: Project, tag: EventTag | str, **additional: Any
+    request: Request, project: Project, tag: EventTag, **additional: Any
 ) -> ProjectEvent:
     """Add a security-history event for ``project``, from the request's client."""
     return add_project_event(request.db, _client(request), project, tag, **additional)

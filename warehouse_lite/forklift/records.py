@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload, load_only
 
 from warehouse_lite.events import record_project_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.packaging import project_lock
 from warehouse_lite.packaging.journal import record_journal
@@ -100,11 +101,11 @@ def create_project(request: Request, meta: ValidatedMetadata) -> Project | None:
     db.add(Role(user=user, project=project, role_name=RoleName.OWNER))
     record_journal(request, project, "create")
     record_journal(request, project, f"add {RoleName.OWNER} {user.username}")
-    record_project_event(request, project, "project:create", created_by=user.username)
+    record_project_event(request, project, EventTag.PROJECT_CREATE, created_by=user.username)
     record_project_event(
         request,
         project,
-        "project:role:add",
+        EventTag.PROJECT_ROLE_ADD,
         role_name=str(RoleName.OWNER),
         target_user=user.username,
         submitted_by=user.username,
@@ -227,7 +228,7 @@ def get_or_create_release(
     record_project_event(
         request,
         project,
-        "release:create",
+        EventTag.RELEASE_CREATE,
         version=release.version,
         submitted_by=request.user.username,
     )
@@ -290,7 +291,7 @@ def add_file(
     record_project_event(
         request,
         project,
-        "file:add",
+        EventTag.FILE_ADD,
         filename=filename,
         version=release.version,
         submitted_by=request.user.username,

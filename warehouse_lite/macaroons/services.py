@@ -19,6 +19,7 @@ from warehouse_lite.accounts.models import User
 from warehouse_lite.db import utcnow
 from warehouse_lite.email import Mailer
 from warehouse_lite.events import add_project_event, add_user_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons import emails
 from warehouse_lite.macaroons.models import Macaroon, MacaroonProject
@@ -249,7 +250,7 @@ class MacaroonService:
                     self.db,
                     actor,
                     project,
-                    "project:api_token:removed",
+                    EventTag.PROJECT_API_TOKEN_REMOVED,
                     owner=user.username,
                     description=token.description,
                     **why,
@@ -257,7 +258,9 @@ class MacaroonService:
             self.delete_macaroon(token)
         if not names:
             return names
-        add_user_event(self.db, actor, user, "account:api_token:revoked-all", **why, tokens=names)
+        add_user_event(
+            self.db, actor, user, EventTag.ACCOUNT_API_TOKEN_REVOKED_ALL, **why, tokens=names
+        )
         urls = {
             "manage_url": self._manage_url(),
             "help_url": self.site.route_url("help", _anchor="revoke-token"),
@@ -276,10 +279,15 @@ class MacaroonService:
         """The events of a change to ``macaroon``: ``account:<what>`` for its owner and
         ``project:<what>`` (naming the owner under ``owner_key``) for each of its projects."""
         owner = macaroon.user
-        add_user_event(self.db, actor, owner, f"account:{what}", **details)
+        add_user_event(self.db, actor, owner, EventTag(f"account:{what}"), **details)
         for project in macaroon.projects:
             add_project_event(
-                self.db, actor, project, f"project:{what}", **{owner_key: owner.username}, **details
+                self.db,
+                actor,
+                project,
+                EventTag(f"project:{what}"),
+                **{owner_key: owner.username},
+                **details,
             )
 
     def _lock(self, macaroon_id: uuid.UUID, *, exclusive: bool) -> None:

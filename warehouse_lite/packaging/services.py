@@ -9,6 +9,7 @@ from sqlalchemy import select
 from warehouse_lite.accounts.models import User
 from warehouse_lite.email import Mailer
 from warehouse_lite.events import add_project_event, add_user_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.packaging import deletion
 from warehouse_lite.packaging.emails import send_invitation, send_to_each
 from warehouse_lite.packaging.invitations import InvitationExpired, InvitationService
@@ -79,11 +80,13 @@ class ProjectService:
         context: dict[str, Any]
         if reason is None:  # the owners' own decision
             if actor.user is not None:
-                add_user_event(self.db, actor, actor.user, "project:destroy", project_name=name)
+                add_user_event(
+                    self.db, actor, actor.user, EventTag.PROJECT_DESTROY, project_name=name
+                )
             email, context = "project-deleted", {"project_name": name, "actor": actor.name}
         else:  # an administrator's
             for owner in owners:
-                tag = "project:removed-by-admin"
+                tag = EventTag.PROJECT_REMOVED_BY_ADMIN
                 details = {"admin": actor.name, "reason": reason, "project_name": name}
                 add_user_event(self.db, actor, owner, tag, **details)
             email = "project-removed-by-admin"
@@ -108,7 +111,7 @@ class ProjectService:
         self._record(
             release.project,
             actor,
-            tag=f"project:release:{change}",
+            tag=EventTag(f"project:release:{change}"),
             journal=f"{change} release",
             email=f"release-{change}ed",
             version=release.version,
@@ -123,7 +126,7 @@ class ProjectService:
         self._record(
             project,
             actor,
-            tag="project:release:remove",
+            tag=EventTag.PROJECT_RELEASE_REMOVE,
             journal="remove release",
             email="release-deleted",
             version=version,
@@ -137,7 +140,7 @@ class ProjectService:
         self._record(
             release.project,
             actor,
-            tag="project:release:file:remove",
+            tag=EventTag.PROJECT_RELEASE_FILE_REMOVE,
             journal=f"remove file {filename}",
             email="file-deleted",
             version=release.version,
@@ -148,18 +151,24 @@ class ProjectService:
 
     def change_role(self, role: Role, new_role: RoleName, actor: Actor) -> None:
         """Make ``role``'s user a ``new_role`` (an owner's decision)."""
-        self._set_role(role, new_role, actor, tag="project:role:change", email="role-changed")
+        self._set_role(
+            role, new_role, actor, tag=EventTag.PROJECT_ROLE_CHANGE, email="role-changed"
+        )
 
     def remove_role(self, role: Role, actor: Actor) -> None:
         """Remove a collaborator (an owner's decision); see leave() for one's own role."""
-        self._set_role(role, None, actor, tag="project:role:remove", email="collaborator-removed")
+        self._set_role(
+            role, None, actor, tag=EventTag.PROJECT_ROLE_REMOVE, email="collaborator-removed"
+        )
 
     def leave(self, role: Role, actor: Actor) -> None:
         """``actor`` gives up their own ``role``."""
-        self._set_role(role, None, actor, tag="project:role:leave", email="collaborator-left")
+        self._set_role(
+            role, None, actor, tag=EventTag.PROJECT_ROLE_LEAVE, email="collaborator-left"
+        )
 
     def _set_role(
-        self, role: Role, new_role: RoleName | None, actor: Actor, *, tag: str, email: str
+        self, role: Role, new_role: RoleName | None, actor: Actor, *, tag: EventTag, email: str
     ) -> None:
         """Give ``role`` the name ``new_role``, or delete it (None)."""
         project, user, old_role = role.project, role.user, role.role_name
@@ -198,7 +207,7 @@ class ProjectService:
             project,
             actor,
             user,
-            tag="project:role:invite",
+            tag=EventTag.PROJECT_ROLE_INVITE,
             journal=None,
             email="project-invitation-sent",
             role_name=str(role_name),
@@ -215,7 +224,7 @@ class ProjectService:
             project,
             actor,
             invitation.user,
-            tag="project:role:invite:revoke",
+            tag=EventTag.PROJECT_ROLE_INVITE_REVOKE,
             journal=None,
             email="project-invitation-revoked",
             role_name=str(invitation.role_name),
@@ -241,7 +250,7 @@ class ProjectService:
             role.project,
             actor,
             user,
-            tag="project:role:add",
+            tag=EventTag.PROJECT_ROLE_ADD,
             journal=f"add {role.role_name} {user.username}",
             email="project-invitation-accepted",
             role_name=str(role.role_name),
@@ -262,7 +271,7 @@ class ProjectService:
             invitation.project,
             actor,
             actor.user,
-            tag=f"project:role:invite:{answer}",
+            tag=EventTag(f"project:role:invite:{answer}"),
             journal=None,
             email=email,
             role_name=str(invitation.role_name),
@@ -285,7 +294,7 @@ class ProjectService:
         project: Project,
         actor: Actor,
         *,
-        tag: str,
+        tag: EventTag,
         journal: str | None,
         email: str,
         version: str | None = None,
@@ -310,7 +319,7 @@ class ProjectService:
         actor: Actor,
         person: User,
         *,
-        tag: str,
+        tag: EventTag,
         journal: str | None,
         email: str,
         role_name: str,
@@ -335,7 +344,7 @@ class ProjectService:
             self.db,
             actor,
             person,
-            "account:" + tag.removeprefix("project:"),
+            EventTag("account:" + tag.removeprefix("project:")),
             project_name=project.name,
             role_name=role_name,
             submitted_by=actor.name,

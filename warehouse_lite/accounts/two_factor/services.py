@@ -31,6 +31,7 @@ from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, We
 from warehouse_lite.accounts.two_factor.security_keys import SignCountError, WebAuthnService
 from warehouse_lite.email import Mailer
 from warehouse_lite.events import add_user_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -241,7 +242,9 @@ class TwoFactorService:
     def issue_recovery_codes(self, user: User, actor: Actor) -> list[str]:
         """A fresh set of recovery codes (every older one stops working), formatted to show."""
         codes = self.generate_recovery_codes(user)
-        add_user_event(self.db, actor, user, "account:recovery-codes:generated", count=len(codes))
+        add_user_event(
+            self.db, actor, user, EventTag.ACCOUNT_RECOVERY_CODES_GENERATED, count=len(codes)
+        )
         emails.send_recovery_codes_generated(self._need(self.mailer), actor, user, len(codes))
         return codes
 
@@ -249,7 +252,9 @@ class TwoFactorService:
         """Log-in use of a recovery code: burns it and returns how many remain (TwoFactorError
         if malformed, unknown or used, and nothing is recorded)."""
         remaining = self.use_recovery_code(user, code)
-        add_user_event(self.db, actor, user, "account:recovery-codes:used", remaining=remaining)
+        add_user_event(
+            self.db, actor, user, EventTag.ACCOUNT_RECOVERY_CODES_USED, remaining=remaining
+        )
         emails.send_recovery_code_used(self._need(self.mailer), actor, user, remaining)
         return remaining
 
@@ -280,7 +285,7 @@ class TwoFactorService:
             self.db,
             actor,
             user,
-            "account:two-factor:reset",
+            EventTag.ACCOUNT_TWO_FACTOR_RESET,
             admin=actor.name,
             reason=reason,
             removed=removed,
@@ -293,7 +298,7 @@ class TwoFactorService:
     def record_refusal(self, user: User, actor: Actor, action: str, reason: str) -> None:
         """A refused change to the user's second factors (wrong password, bad code ...)."""
         add_user_event(
-            self.db, actor, user, "account:two-factor:refused", action=action, reason=reason
+            self.db, actor, user, EventTag.ACCOUNT_TWO_FACTOR_REFUSED, action=action, reason=reason
         )
 
     def record_login_failure(
@@ -306,20 +311,20 @@ class TwoFactorService:
                 self.db,
                 actor,
                 user,
-                "account:two-factor:webauthn-sign-count",
+                EventTag.ACCOUNT_TWO_FACTOR_WEBAUTHN_SIGN_COUNT,
                 label=error.credential.label,
                 stored=error.credential.sign_count,
                 reported=error.reported,
             )
         add_user_event(
-            self.db, actor, user, "account:login:failure", method=method, reason=str(error)
+            self.db, actor, user, EventTag.ACCOUNT_LOGIN_FAILURE, method=method, reason=str(error)
         )
 
     # ---- helpers ---------------------------------------------------------------------------
 
     def _method_added(self, actor: Actor, user: User, kind: str, label: str) -> None:
         add_user_event(
-            self.db, actor, user, "account:two-factor:method-added", kind=kind, label=label
+            self.db, actor, user, EventTag.ACCOUNT_TWO_FACTOR_METHOD_ADDED, kind=kind, label=label
         )
         emails.send_method_added(self._need(self.mailer), actor, user, kind, label)
 
@@ -328,7 +333,7 @@ class TwoFactorService:
         still_on = self.has_two_factor(user)
         voided = 0 if still_on else self.void_recovery_codes(user)
         add_user_event(
-            self.db, actor, user, "account:two-factor:method-removed", kind=kind, label=label
+            self.db, actor, user, EventTag.ACCOUNT_TWO_FACTOR_METHOD_REMOVED, kind=kind, label=label
         )
         emails.send_method_removed(
             self._need(self.mailer), actor, user, kind, label, still_on=still_on

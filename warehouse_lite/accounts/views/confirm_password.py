@@ -18,6 +18,7 @@ from warehouse_lite.accounts.recent_auth import mark_recent_auth
 from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
 
 
@@ -44,7 +45,7 @@ class ConfirmPasswordViews(FormViews):
             form.password.errors = [TOO_MANY_PASSWORDS]
             return self.refuse(429, context)
         if checked is PasswordCheck.WRONG:
-            record_event(request, user, "account:reauthenticate:failure")
+            record_event(request, user, EventTag.ACCOUNT_REAUTHENTICATE_FAILURE)
             form.password.errors = ["The password is not correct. Try again."]
             return self.refuse(400, context)
         mark_recent_auth(request)

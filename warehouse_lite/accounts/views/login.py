@@ -18,6 +18,7 @@ from warehouse_lite.accounts.password_check import (
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -49,7 +50,7 @@ class LoginViews(FormViews):
             return self.refuse(429, context)
         if checked is PasswordCheck.WRONG or user is None:
             if user is not None:
-                record_event(request, user, "account:login:failure", reason="password")
+                record_event(request, user, EventTag.ACCOUNT_LOGIN_FAILURE, reason="password")
             form.form_errors.append("The username or password is not correct.")
             return self.refuse(400, context)
         if not user.is_active:

@@ -16,6 +16,7 @@ from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.after_response import run_after_response
 from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class PasswordResetViews(FormViews):
         if not ok or form.new_password.errors:
             return self.refuse(400, context)
         request.find_service(UserService).update_password(user, form.new_password.data)
-        record_event(request, user, "account:password:reset")
+        record_event(request, user, EventTag.ACCOUNT_PASSWORD_RESET)
         account_emails.send_password_changed(request, user)
         request.session.flash("Your password has been reset. Log in with it now.", queue="success")
         return self.redirect("accounts.login")
@@ -83,6 +84,6 @@ def _send_reset_link(request: Request, value: str) -> None:
         except EmailRateLimited:
             # Too many links went to this address already. Said to nobody (the answer was
             # already sent, the same whether or not the account exists).
-            record_event(request, user, "account:password:reset:throttled")
+            record_event(request, user, EventTag.ACCOUNT_PASSWORD_RESET_THROTTLED)
         else:
-            record_event(request, user, "account:password:reset:request")
+            record_event(request, user, EventTag.ACCOUNT_PASSWORD_RESET_REQUEST)

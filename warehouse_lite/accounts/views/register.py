@@ -17,6 +17,7 @@ from warehouse_lite.accounts.tokens import TokenError, email_from_verification_t
 from warehouse_lite.accounts.views.base import FormViews
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -60,7 +61,7 @@ class RegisterViews(FormViews):
                 "This username or email address was just taken by another account."
             ]
             return self.refuse(400, context)
-        record_event(request, user, "account:create", email=form.email.data)
+        record_event(request, user, EventTag.ACCOUNT_CREATE, email=form.email.data)
         assert user.primary_email is not None
         account_emails.send_verification(request, user, user.primary_email)
         location = complete_login(request, user, method="registration")
@@ -83,7 +84,7 @@ def verify_email(request: Request) -> Any:
         request.response.status = 400
         return {"error": str(exc), "email": None}
     email.verified = True
-    record_event(request, email.user, "account:email:verified", email=email.email)
+    record_event(request, email.user, EventTag.ACCOUNT_EMAIL_VERIFIED, email=email.email)
     if not any(e.primary and e.verified for e in email.user.emails):
         users.make_primary(email.user, email)
     request.session.flash(f"Email address {email.email} verified.", queue="success")

@@ -22,6 +22,7 @@ from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.two_factor.views.settings import two_factor_panel
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.macaroons.views import account_panel as tokens_panel
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def change_password(request: Request) -> Any:
     request.session[SESSION_PASSWORD_DATE_KEY] = user.password_date.isoformat()
     mark_recent_auth(request)  # the current password was just given, as at a login
     request.session.rotate()
-    record_event(request, user, "account:password:change")
+    record_event(request, user, EventTag.ACCOUNT_PASSWORD_CHANGE)
     account_emails.send_password_changed(request, user)
     request.session.flash("Password updated. Other sessions have been logged out.", queue="success")
     return HTTPSeeOther(request.route_path("manage.account"))

@@ -13,6 +13,7 @@ from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.email import throttle
 from warehouse_lite.events import record_event
+from warehouse_lite.events.tags import EventTag
 from warehouse_lite.manage.views.account import ACCOUNT_PAGE, refuse_account
 from warehouse_lite.ratelimit import RateLimiter
 
@@ -66,7 +67,7 @@ def add_email(request: Request) -> Any:
         form.email.errors = ["Too many emails added recently. Try again later."]
         return refuse_account(request, 429, add_email_form=form)
     email = users.add_email(user, form.email.data)
-    record_event(request, user, "account:email:add", email=email.email)
+    record_event(request, user, EventTag.ACCOUNT_EMAIL_ADD, email=email.email)
     account_emails.send_verification(request, user, email)
     return _back(request, f"Email {email.email} added. Check your inbox for a verification link.")
 
@@ -94,7 +95,7 @@ def _make_primary(request: Request) -> Any:
     record_event(
         request,
         user,
-        "account:email:primary:change",
+        EventTag.ACCOUNT_EMAIL_PRIMARY_CHANGE,
         old=old.email if old else None,
         new=email.email,
     )
@@ -114,5 +115,5 @@ def _delete(request: Request) -> Any:
             "error",
         )
     request.user.emails.remove(email)
-    record_event(request, request.user, "account:email:remove", email=email.email)
+    record_event(request, request.user, EventTag.ACCOUNT_EMAIL_REMOVE, email=email.email)
     return _back(request, f"Email address {email.email} removed.")
