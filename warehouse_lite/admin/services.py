@@ -1,5 +1,5 @@
 """AdminService: what administrators can do to accounts and projects. The web admin
-(admin/views.py) and `warehouse-lite admin ...` (admin/cli.py) each make one call per action.
+(admin/views.py) and `warehouse-lite admin ...` (cli/admin.py) each make one call per action.
 
 Every action takes the ``Actor`` who performs it (the logged-in admin on the web, the
 operator's ``--admin`` name in the CLI) and a reason, and records both three ways: a user event

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from warehouse_lite.admin.cli import admin
+from warehouse_lite.cli.admin import admin
 from warehouse_lite.cli.backup import backup
 from warehouse_lite.cli.db import db
 from warehouse_lite.cli.nginx_config import nginx_config
@@ -19,8 +19,8 @@ from warehouse_lite.cli.serve import serve
 from warehouse_lite.cli.shell import shell
 from warehouse_lite.cli.simple_pages import simple_pages
 from warehouse_lite.cli.storage import storage
+from warehouse_lite.cli.tokens import token
 from warehouse_lite.cli.user import user
-from warehouse_lite.macaroons.cli import token
 
 
 @click.group()

@@ -9,13 +9,12 @@ files) happens exactly as after a web request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from warehouse_lite.settings import SettingsError, load_settings
+from warehouse_lite.cli.configured import app_request
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -39,35 +38,6 @@ REASON_OPTION = click.option(
 )
 
 
-@contextmanager
-def admin_request() -> Iterator[Request]:
-    """A request of the configured app, inside a transaction committed when the block ends
-    normally (aborted on any error). After-commit work runs at the commit."""
-    from pyramid.request import Request as PyramidRequest
-    from pyramid.scripting import prepare
-
-    from warehouse_lite.config import configure
-
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(f"configuration error: {exc}") from None
-    registry = configure(settings).make_wsgi_app().registry
-    blank = PyramidRequest.blank("/", base_url=settings.site_url)
-    env = prepare(request=blank, registry=registry)
-    request = env["request"]
-    try:
-        request.tm.begin()
-        try:
-            yield request
-        except BaseException:
-            request.tm.abort()
-            raise
-        request.tm.commit()
-    finally:
-        env["closer"]()
-
-
 def _actor(request: Request, admin_name: str) -> Actor:
     """The Actor for --admin; a name that is an account must be an administrator's (the
     journal and the log then name that account)."""
@@ -85,7 +55,7 @@ def _run(action: Callable[[AdminService, Actor], str], admin_name: str) -> None:
     from warehouse_lite.admin.services import AdminError, AdminService
 
     try:
-        with admin_request() as request:
+        with app_request() as request:
             message = action(request.find_service(AdminService), _actor(request, admin_name))
     except AdminError as exc:
         raise click.ClickException(str(exc)) from None
@@ -96,7 +66,7 @@ def _list_matches(kind: str, query: str, describe: Callable[[Request, Any], str]
     """Print one line per user or project (``kind``) whose name matches ``query``."""
     from warehouse_lite.admin.services import AdminService
 
-    with admin_request() as request:
+    with app_request() as request:
         admin = request.find_service(AdminService)
         found = admin.find_users(query) if kind == "user" else admin.find_projects(query)
         if not found:
@@ -215,7 +185,7 @@ def log(limit: int) -> None:
     """The newest admin actions."""
     from warehouse_lite.admin.services import AdminService
 
-    with admin_request() as request:
+    with app_request() as request:
         for entry in request.find_service(AdminService).recent_actions(limit=limit):
             click.echo(
                 f"{entry.time:%Y-%m-%d %H:%M:%S}\t{entry.admin_username} ({entry.via})\t"

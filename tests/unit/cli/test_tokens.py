@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.common.factories import EmailFactory, UserFactory
 from tests.common.packaging_factories import ProjectFactory, RoleFactory
-from tests.unit.admin.test_cli import database, env, fresh, mails, name, seed, text
+from tests.unit.cli.test_admin import database, env, fresh, mails, name, seed, text
 from warehouse_lite.cli import main
 from warehouse_lite.events.models import ProjectEvent, UserEvent
 from warehouse_lite.macaroons import caveats as cv

@@ -5,7 +5,7 @@ once, as the only thing on standard output (messages go to standard error), so t
 `TOKEN=$(warehouse-lite token create ci-bot --project demo)` captures exactly the token. A token
 made here is checked by the token page's own form, issued by the same service call
 (MacaroonService.issue_upload_token) and so recorded and emailed to its owner exactly like one
-made on the web. The commands run on a request prepared from the configured app (see admin/cli.py).
+made on the web. The commands run on a request prepared from the configured app (see cli/admin.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import click
 from packaging.utils import canonicalize_name
 from sqlalchemy import select
 
-from warehouse_lite.admin.cli import admin_request
+from warehouse_lite.cli.configured import app_request
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -115,7 +115,7 @@ def create(
     if description is None:
         now = datetime.datetime.now(datetime.UTC)
         description = f"command line {now:%Y-%m-%d %H:%M:%S} UTC"
-    with admin_request() as request:
+    with app_request() as request:
         user = _user(request, username)
         if not user.is_active:
             raise click.ClickException(f"{user.username}'s account is disabled")
@@ -174,7 +174,7 @@ def list_tokens(username: str) -> None:
     def when(value: datetime.datetime | None, default: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M") if value else default
 
-    with admin_request() as request:
+    with app_request() as request:
         user = _user(request, username)
         macaroons = request.find_service(MacaroonService).macaroons_for_user(user)
         if not macaroons:
@@ -203,7 +203,7 @@ def revoke(username: str, wanted: str) -> None:
     from warehouse_lite.events.actor import Actor
     from warehouse_lite.macaroons.services import MacaroonService, RemovedByOwner
 
-    with admin_request() as request:
+    with app_request() as request:
         user = _user(request, username)
         service = request.find_service(MacaroonService)
         macaroon = service.get_macaroon(wanted)
