@@ -25,7 +25,7 @@ from urllib3 import encode_multipart_formdata
 
 from tests.common.dists import Dist, make_wheel
 from tests.e2e.servers import LiveServer
-from warehouse_lite.nginx_config import KNOWN_ACCEPT_HEADERS
+from warehouse_lite.ops.nginx_config import KNOWN_ACCEPT_HEADERS
 
 USER, PASSWORD = "pages-user", "pages-Pa55word-e2e"
 ADMIN = "pages-admin"

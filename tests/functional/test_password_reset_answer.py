@@ -38,7 +38,7 @@ def test_the_answer_is_ready_before_the_account_is_looked_up(
         raise RuntimeError("the account lookup failed")
 
     monkeypatch.setattr(UserService, "get_user_by_username", failing_lookup)
-    with caplog.at_level(logging.ERROR, logger="warehouse_lite.after_response"):
+    with caplog.at_level(logging.ERROR, logger="warehouse_lite.web.after_response"):
         answer = _request_reset(app, "resetter")
     assert answer.status_code == 200 and answer.text == answers["nobody"]
     assert looked_up == ["resetter"]  # it did run, after the answer was complete

@@ -19,7 +19,7 @@ import requests
 from tests.common.dists import make_wheel
 from tests.e2e.servers import LiveServer
 from tests.reliability.live import make_account, upload
-from warehouse_lite.nginx_config import KNOWN_ACCEPT_HEADERS
+from warehouse_lite.ops.nginx_config import KNOWN_ACCEPT_HEADERS
 
 UPLOADERS = 2
 UPLOADS_EACH = 100

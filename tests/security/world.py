@@ -107,7 +107,7 @@ class World:
             request.content_type, request.body = self._body(fields, upload_files)
         response = request.get_response(self.app.app)
         # Read the body as a WSGI server writes it: that closes the body iterable, which runs
-        # the work due after the response (warehouse_lite/after_response.py).
+        # the work due after the response (warehouse_lite/web/after_response.py).
         response.body  # noqa: B018
         return response
 

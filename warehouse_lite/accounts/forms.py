@@ -9,7 +9,7 @@ from wtforms import HiddenField, PasswordField, StringField, ValidationError, va
 
 from warehouse_lite.accounts.passwords import NullBreachedPasswordChecker, password_problems
 from warehouse_lite.accounts.services import username_problem
-from warehouse_lite.forms import Form
+from warehouse_lite.web.forms import Form
 
 if TYPE_CHECKING:
     from warehouse_lite.accounts.services import UserService

@@ -28,7 +28,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 
 from warehouse_lite.authnz import AuthMethod
 from warehouse_lite.clock import Clock
-from warehouse_lite.errors import api_error, wants_json
+from warehouse_lite.web.errors import api_error, wants_json
 
 if TYPE_CHECKING:
     from pyramid.request import Request

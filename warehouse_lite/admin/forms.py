@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import StringField, TextAreaField, validators
 
 from warehouse_lite.admin.services import REASON_MAX_LENGTH
-from warehouse_lite.forms import Form
+from warehouse_lite.web.forms import Form
 
 
 class ReasonForm(Form):

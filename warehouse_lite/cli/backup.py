@@ -1,4 +1,4 @@
-"""`warehouse-lite backup ...`: back up and restore (warehouse_lite.backup does the work)."""
+"""`warehouse-lite backup ...`: back up and restore (warehouse_lite.ops.backup does the work)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def backup() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup_create(directory: Path) -> None:
     """Back up into DIRECTORY (new or empty): database, files, manifest.json."""
-    from warehouse_lite.backup import create_backup
+    from warehouse_lite.ops.backup import create_backup
 
     manifest = create_backup(configured_settings(), directory)
     click.echo(
@@ -31,7 +31,7 @@ def backup_create(directory: Path) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def backup_restore(directory: Path) -> None:
     """Restore DIRECTORY into the configured, empty database and the file storage."""
-    from warehouse_lite.backup import restore_backup
+    from warehouse_lite.ops.backup import restore_backup
 
     result = restore_backup(configured_settings(), directory)
     click.echo(

@@ -1,5 +1,5 @@
 """`warehouse-lite nginx-config`: print the reverse proxy's configuration (the text is
-written by warehouse_lite.nginx_config)."""
+written by warehouse_lite.ops.nginx_config)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def nginx_config(
     """Print the reverse-proxy configuration that serves SIMPLE_PAGES_DIR (see deployment.md)."""
     from urllib.parse import urlsplit
 
-    from warehouse_lite import nginx_config as nginx
+    from warehouse_lite.ops import nginx_config as nginx
 
     settings = configured_settings()
     pages_dir = settings.simple_pages_dir.resolve() if settings.simple_pages_dir else None

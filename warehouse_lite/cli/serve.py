@@ -22,11 +22,11 @@ def serve(host: str, port: int, threads: int) -> None:
     import waitress
 
     from warehouse_lite import background, migrations
-    from warehouse_lite.canonical import WILDCARD_HOSTS, site_url_for
     from warehouse_lite.config import make_wsgi_app
     from warehouse_lite.db import get_sessionmaker, make_engine
     from warehouse_lite.forklift.render_worker import WORKERS
     from warehouse_lite.packaging.storage_check import sweep_at_start
+    from warehouse_lite.web.canonical import WILDCARD_HOSTS, site_url_for
 
     settings = configured_settings()
     listening = site_url_for(host, port)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.view import exception_view_config, view_config
 
-from warehouse_lite.errors import api_error
 from warehouse_lite.forklift.errors import UploadError
 from warehouse_lite.forklift.upload import file_upload
 from warehouse_lite.packaging.presenters import human_size
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from warehouse_lite.errors import api_error
 from warehouse_lite.legacy_api import protocol
 from warehouse_lite.legacy_api.methods import METHODS, RETIRED, retired_fault
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

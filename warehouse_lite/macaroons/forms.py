@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name
 from wtforms import DateField, PasswordField, SelectMultipleField, StringField, validators
 from wtforms.validators import ValidationError
 
-from warehouse_lite.forms import Form
+from warehouse_lite.web.forms import Form
 
 if TYPE_CHECKING:
     from warehouse_lite.packaging.models import Project

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from wtforms import HiddenField, SelectField, StringField, validators
 
-from warehouse_lite.forms import Form
 from warehouse_lite.packaging.models import RoleName
+from warehouse_lite.web.forms import Form
 
 # Plain strings (value = label): tuple choices are deprecated in recent WTForms.
 ROLE_CHOICES = [RoleName.OWNER.value, RoleName.MAINTAINER.value]

@@ -17,11 +17,11 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from warehouse_lite.errors import api_error
 from warehouse_lite.packaging import simple_render
 from warehouse_lite.packaging.cache import CachedPage, PageCache
 from warehouse_lite.packaging.models import JournalEntry, Project
 from warehouse_lite.packaging.static_pages import publish_page
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

@@ -225,7 +225,7 @@ def _storage_factory(context: Any, request: Request) -> TransactionalStorage:
 def storage_unavailable(exc: StorageUnavailable, request: Request) -> Response:
     """507 when the storage is full (or over quota), else 503 with Retry-After; a message
     either way (in the reason phrase and the body, as every API error)."""
-    from warehouse_lite.errors import server_fault
+    from warehouse_lite.web.errors import server_fault
 
     log.error("file storage: %s (%s %s)", exc, request.method, request.path)
     reading = exc.action.startswith("read")

@@ -2,7 +2,7 @@
 
 The views of this package are registered by the scan of warehouse_lite.accounts (which is
 recursive); this includeme adds the services and the "has a second factor" check the login
-uses (manage/ owns the account page's section; warehouse_lite.tweens places the skipped-step
+uses (manage/ owns the account page's section; warehouse_lite.web.tweens places the skipped-step
 tween).
 """
 

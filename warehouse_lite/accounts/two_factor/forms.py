@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import HiddenField, PasswordField, StringField, validators
 
-from warehouse_lite.forms import Form
+from warehouse_lite.web.forms import Form
 
 
 class TOTPForm(Form):

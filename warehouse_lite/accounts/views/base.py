@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 if TYPE_CHECKING:
     from pyramid.request import Request
 
-    from warehouse_lite.forms import Form
+    from warehouse_lite.web.forms import Form
 
 F = TypeVar("F", bound="Form")
 C = TypeVar("C")

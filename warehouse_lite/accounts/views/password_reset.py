@@ -13,11 +13,11 @@ from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.tokens import TokenError, user_from_reset_token
 from warehouse_lite.accounts.views.base import FormViews
-from warehouse_lite.after_response import run_after_response
 from warehouse_lite.email.throttle import EmailRateLimited
 from warehouse_lite.events import record_event
 from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
+from warehouse_lite.web.after_response import run_after_response
 
 if TYPE_CHECKING:
     from pyramid.request import Request

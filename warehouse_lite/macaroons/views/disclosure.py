@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.view import view_config
 
-from warehouse_lite.errors import api_error
 from warehouse_lite.events.actor import Actor
 from warehouse_lite.macaroons.disclosure import (
     MAX_BODY_BYTES,
@@ -19,6 +18,7 @@ from warehouse_lite.macaroons.disclosure import (
     verify_signature,
 )
 from warehouse_lite.macaroons.services import InvalidMacaroon, LeakReported, MacaroonService
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

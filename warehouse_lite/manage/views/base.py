@@ -11,10 +11,10 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events.actor import Actor
-from warehouse_lite.forms import Form
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.project_lock import lock_project
 from warehouse_lite.packaging.services import ProjectService
+from warehouse_lite.web.forms import Form
 
 if TYPE_CHECKING:
     from pyramid.request import Request

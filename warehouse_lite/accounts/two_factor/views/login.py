@@ -26,8 +26,8 @@ from warehouse_lite.accounts.two_factor.guard import (
 from warehouse_lite.accounts.two_factor.security_keys import WebAuthnService
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
 from warehouse_lite.accounts.views.base import FormViews, json_object
-from warehouse_lite.errors import api_error
 from warehouse_lite.events.actor import Actor
+from warehouse_lite.web.errors import api_error
 
 NO_PENDING_LOGIN = "No login is waiting for a security key: log in again."
 

@@ -33,8 +33,8 @@ from warehouse_lite.accounts.two_factor.security_keys import LABEL_MAX_LENGTH, W
 from warehouse_lite.accounts.two_factor.services import TwoFactorService
 from warehouse_lite.accounts.views.base import FormViews, json_object
 from warehouse_lite.authnz import Permissions
-from warehouse_lite.errors import api_error
 from warehouse_lite.events.actor import Actor
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

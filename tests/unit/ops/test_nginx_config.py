@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse_lite.nginx_config import (
+from warehouse_lite.ops.nginx_config import (
     KNOWN_ACCEPT_HEADERS,
     NO_PAGE,
     ProxyOptions,

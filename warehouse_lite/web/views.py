@@ -26,9 +26,9 @@ from pyramid.view import (
 
 from warehouse_lite.accounts.security_policy import is_upload_route
 from warehouse_lite.email.throttle import EmailRateLimited
-from warehouse_lite.errors import api_error, server_fault
 from warehouse_lite.packaging.pages import recent_releases
 from warehouse_lite.security_policy import auth_failure
+from warehouse_lite.web.errors import api_error, server_fault
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -204,7 +204,7 @@ def input_output_error(exc: OSError, request: Request) -> Response:
 
 
 def includeme(config: Configurator) -> None:
-    config.scan("warehouse_lite.views")
+    config.scan("warehouse_lite.web.views")
     for error in UNAVAILABLE_ERRORS:
         config.add_exception_view(service_unavailable, context=error)
     config.add_exception_view(input_output_error, context=OSError)

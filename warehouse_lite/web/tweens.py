@@ -21,10 +21,10 @@ TRANSACTION = "pyramid_tm.tm_tween_factory"
 
 ORDER = [
     # Outermost: nothing may read the host or the client's address before it has run.
-    "warehouse_lite.canonical.canonical_tween_factory",
+    "warehouse_lite.web.canonical.canonical_tween_factory",
     # Inside the canonical-host tween (which must see the request first), outside the rest,
     # so that every response, error pages included, carries the headers.
-    "warehouse_lite.headers.security_headers_tween_factory",
+    "warehouse_lite.web.headers.security_headers_tween_factory",
     # Cache hits of /simple/ pages: under the headers (its responses carry them too), above
     # the transaction (a hit needs none).
     "warehouse_lite.packaging.simple_fast.simple_fast_tween_factory",
@@ -35,7 +35,7 @@ ORDER = [
     EXCVIEW,
     # Below the exception views, so that a UnicodeDecodeError raised while reading the query
     # or the form still reaches them (a 400 there).
-    "warehouse_lite.input_guard.input_guard_tween_factory",
+    "warehouse_lite.web.input_guard.input_guard_tween_factory",
 ]
 
 # Registered by their own packages; ORDER only places ours around them.

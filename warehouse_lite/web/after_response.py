@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pyramid.response import Response
 
 log = logging.getLogger(__name__)
-_PENDING = "warehouse_lite.after_response"
+_PENDING = "warehouse_lite.web.after_response"
 
 Work = Callable[["Request"], None]
 

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from pyramid.response import Response
 
-from warehouse_lite.headers import security_headers
 from warehouse_lite.settings import get_settings
+from warehouse_lite.web.headers import security_headers
 
 if TYPE_CHECKING:
     from pyramid.request import Request

@@ -1,4 +1,4 @@
-"""The tweens of the whole app and their order (warehouse_lite/tweens.py places them all)."""
+"""The tweens of the whole app and their order (warehouse_lite/web/tweens.py places them all)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from warehouse_lite.config import configure
 from warehouse_lite.settings import Settings
 
 # Outermost first, as `ptweens` prints them. Change it only on purpose: each place is a
-# security property (see the comments in warehouse_lite/tweens.py).
+# security property (see the comments in warehouse_lite/web/tweens.py).
 EXPECTED = [
-    "warehouse_lite.canonical.canonical_tween_factory",
-    "warehouse_lite.headers.security_headers_tween_factory",
+    "warehouse_lite.web.canonical.canonical_tween_factory",
+    "warehouse_lite.web.headers.security_headers_tween_factory",
     "warehouse_lite.packaging.simple_fast.simple_fast_tween_factory",
     "pyramid_tm.tm_tween_factory",
     "warehouse_lite.accounts.two_factor.guard.skipped_step_tween_factory",
     "pyramid.tweens.excview_tween_factory",
-    "warehouse_lite.input_guard.input_guard_tween_factory",
+    "warehouse_lite.web.input_guard.input_guard_tween_factory",
 ]
 
 
@@ -39,4 +39,4 @@ def test_only_tweens_py_adds_tweens() -> None:
         for path in package.rglob("*.py")
         if "add_tween(" in path.read_text(encoding="utf-8")
     }
-    assert adding == {"tweens.py"}
+    assert adding == {"web/tweens.py"}

@@ -8,14 +8,14 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
-from warehouse_lite.canonical import (
+from warehouse_lite.settings import Settings, load_settings, store_settings
+from warehouse_lite.web.canonical import (
     canonical_tween_factory,
     client_address,
     host_name,
     is_loopback,
     site_url_for,
 )
-from warehouse_lite.settings import Settings, load_settings, store_settings
 
 
 @pytest.mark.parametrize(

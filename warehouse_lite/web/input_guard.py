@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from warehouse_lite.errors import api_error
+from warehouse_lite.web.errors import api_error
 
 if TYPE_CHECKING:
     from pyramid.request import Request

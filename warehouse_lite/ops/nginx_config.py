@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from webob import Request as WebObRequest
 
-from warehouse_lite.headers import security_headers
 from warehouse_lite.packaging import simple
 from warehouse_lite.packaging.static_pages import GZIP_SUFFIX, INDEX_KEY, LINKS, VARIANTS
+from warehouse_lite.web.headers import security_headers
 
 if TYPE_CHECKING:
     from warehouse_lite.settings import Settings
