@@ -70,10 +70,11 @@ test-reliability: $(STAMP) ## Concurrency, faults, hostile input, security suite
 coverage: $(STAMP) ## Print branch coverage of the last test runs
 	$(BIN)/coverage report --precision=1 | tail -n 25
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy
+lint: $(STAMP) ## ruff (lint + format check), mypy and the import contracts (lint-imports)
 	$(BIN)/ruff check warehouse_lite tests bench
 	$(BIN)/ruff format --check warehouse_lite tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format warehouse_lite tests bench

@@ -14,12 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from warehouse_lite.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +75,13 @@ _running: BackgroundJobs | None = None
 _running_pid: int | None = None
 
 
-def start(factory: sessionmaker[Session], settings: Settings) -> BackgroundJobs:
-    """Start this process's jobs (once); later calls return the same runner."""
-    from warehouse_lite.email.delivery import prune, sweep
-
+def start(jobs: dict[str, Job], interval: float) -> BackgroundJobs:
+    """Start this process's ``jobs``, each every ``interval`` seconds (once per process);
+    later calls return the same runner. The callers (the Celery worker, the embedded
+    server) name the jobs, e.g. email.delivery.outbox_jobs."""
     global _running, _running_pid
     if running() is None:
-        jobs: dict[str, Job] = {
-            "email outbox": lambda: sweep(factory, settings),
-            "prune sent emails": every(3600, lambda: prune(factory)),
-        }
-        _running = BackgroundJobs(jobs, settings.mail_sweep_interval).start()
+        _running = BackgroundJobs(jobs, interval).start()
         _running_pid = os.getpid()
     assert _running is not None
     return _running

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 import warehouse_lite.models  # noqa: F401
 from warehouse_lite import background
 from warehouse_lite.db import make_engine
+from warehouse_lite.email.delivery import outbox_jobs
 from warehouse_lite.settings import load_settings
 from warehouse_lite.tasks import configure_celery
 
@@ -24,4 +25,4 @@ app = configure_celery(_settings, _sessionmaker)
 
 @worker_ready.connect
 def _start_background_jobs(**_: Any) -> None:
-    background.start(_sessionmaker, _settings)
+    background.start(outbox_jobs(_sessionmaker, _settings), _settings.mail_sweep_interval)

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 import warehouse_lite.models  # noqa: F401  (every mapper)
 from tests.common.db import throwaway_database_url
 from tests.e2e.servers import BIN, LiveServer, Process, free_port, wait_for_port
-from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.db import make_engine
+from warehouse_lite.sessions.keys import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.sessions.session import COOKIE_NAME
 from warehouse_lite.sessions.stores import RedisSessionStore, SessionStore, SqlSessionStore
 from warehouse_lite.settings import load_settings

@@ -28,11 +28,11 @@ from tests.common.two_factor_factories import UserTOTPFactory
 from tests.common.uploads import upload
 from warehouse_lite.accounts.login import PENDING_LOGIN_KEY, SESSION_SECOND_FACTOR_KEY
 from warehouse_lite.accounts.recent_auth import SESSION_REAUTH_KEY
-from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.macaroons import caveats as cv
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import File
 from warehouse_lite.sessions import get_session_store
+from warehouse_lite.sessions.keys import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.sessions.session import COOKIE_NAME
 from warehouse_lite.settings import get_settings
 

@@ -8,12 +8,12 @@ from urllib.parse import quote, urlsplit
 
 from warehouse_lite.accounts.password_check import login_limit_key
 from warehouse_lite.accounts.recent_auth import mark_recent_auth
-from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.events import record_event
 from warehouse_lite.events.tags import EventTag
 from warehouse_lite.ratelimit import RateLimiter
 from warehouse_lite.security_policy import forget_cached_identity
+from warehouse_lite.sessions.keys import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
 
 if TYPE_CHECKING:
     from pyramid.request import Request

@@ -10,6 +10,8 @@ from warehouse_lite.accounts.password_check import count_attempt, login_limits, 
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.authnz import AuthMethod
 from warehouse_lite.security_policy import UserIdentity, set_auth_failure
+from warehouse_lite.sessions.keys import SESSION_PASSWORD_DATE_KEY, SESSION_USER_KEY
+from warehouse_lite.web.routes import is_upload_route
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -17,17 +19,7 @@ if TYPE_CHECKING:
 
     from warehouse_lite.settings import Settings
 
-# Routes where credentials come from HTTP headers, never from the browser's cookie.
-UPLOAD_ROUTES = frozenset({"forklift.legacy"})
-
-SESSION_USER_KEY = "auth.userid"
-SESSION_PASSWORD_DATE_KEY = "auth.password_date"
 _PASSWORD_MATCHED_KEY = "warehouse_lite.basic_auth.password_matched"
-
-
-def is_upload_route(request: Request) -> bool:
-    route = request.matched_route
-    return route is not None and route.name in UPLOAD_ROUTES
 
 
 def parse_basic_auth(request: Request) -> tuple[str, str] | None:

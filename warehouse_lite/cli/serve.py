@@ -24,6 +24,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from warehouse_lite import background, migrations
     from warehouse_lite.config import make_wsgi_app
     from warehouse_lite.db import get_sessionmaker, make_engine
+    from warehouse_lite.email.delivery import outbox_jobs
     from warehouse_lite.forklift.render_worker import WORKERS
     from warehouse_lite.packaging.storage_check import sweep_at_start
     from warehouse_lite.web.canonical import WILDCARD_HOSTS, site_url_for
@@ -49,7 +50,9 @@ def serve(host: str, port: int, threads: int) -> None:
     migrations.upgrade(engine)
     sweep_at_start(settings)  # left by a server killed in the middle of an upload
     app = make_wsgi_app(settings, engine=engine)
-    background.start(get_sessionmaker(app.registry), settings)  # the email outbox's sender
+    # The email outbox's sender.
+    jobs = outbox_jobs(get_sessionmaker(app.registry), settings)
+    background.start(jobs, settings.mail_sweep_interval)
     WORKERS.prestart()  # a description renderer, before the first upload needs one
     # The one address to open: the canonical URL; other loopback names redirect to it.
     click.echo(f"warehouse_lite ({settings.env}) on {settings.origin}/")

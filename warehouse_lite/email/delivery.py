@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, update
 
+from warehouse_lite.background import Job, every
 from warehouse_lite.db import task_session, utcnow
 from warehouse_lite.email.models import OutgoingEmail
 from warehouse_lite.email.senders import EmailSender, build_message, sender_for
@@ -194,3 +195,12 @@ def prune(factory: sessionmaker[Session], keep: datetime.timedelta = KEEP_FINISH
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def outbox_jobs(factory: sessionmaker[Session], settings: Settings) -> dict[str, Job]:
+    """The outbox's periodic jobs, for background.start: send what is due, prune what was
+    sent long ago."""
+    return {
+        "email outbox": lambda: sweep(factory, settings),
+        "prune sent emails": every(3600, lambda: prune(factory)),
+    }

@@ -30,6 +30,11 @@ def recent_releases(db: Session, limit: int = 20) -> list[Release]:
     return list(db.scalars(query))
 
 
+@view_config(route_name="index", renderer="index.html")
+def index(request: Request) -> dict[str, Any]:
+    return {"recent_releases": recent_releases(request.db)}
+
+
 def find_release(project: Project, version: str) -> Release | None:
     """The release of ``project`` whose version is ``version`` exactly or in canonical form
     ("1.0" finds "1.0.0"; "v1.0" finds "1.0")."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from warehouse_lite.accounts.security_policy import SESSION_USER_KEY
+from warehouse_lite.sessions.keys import SESSION_USER_KEY
 from warehouse_lite.sessions.session import COOKIE_NAME
 from warehouse_lite.settings import get_settings
 

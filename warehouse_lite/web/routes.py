@@ -6,6 +6,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+    from pyramid.request import Request
+
+# Routes where credentials come from HTTP headers, never from the browser's cookie.
+UPLOAD_ROUTES = frozenset({"forklift.legacy"})
+
+
+def is_upload_route(request: Request) -> bool:
+    route = request.matched_route
+    return route is not None and route.name in UPLOAD_ROUTES
+
 
 ROUTES: list[tuple[str, str]] = [
     ("index", "/"),

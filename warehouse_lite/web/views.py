@@ -24,11 +24,10 @@ from pyramid.view import (
     view_config,
 )
 
-from warehouse_lite.accounts.security_policy import is_upload_route
 from warehouse_lite.email.throttle import EmailRateLimited
-from warehouse_lite.packaging.pages import recent_releases
 from warehouse_lite.security_policy import auth_failure
 from warehouse_lite.web.errors import api_error, server_fault
+from warehouse_lite.web.routes import is_upload_route
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -36,11 +35,6 @@ if TYPE_CHECKING:
     from pyramid.response import Response
 
 log = logging.getLogger(__name__)
-
-
-@view_config(route_name="index", renderer="index.html")
-def index(request: Request) -> dict[str, Any]:
-    return {"recent_releases": recent_releases(request.db)}
 
 
 @view_config(route_name="help", renderer="help.html")

@@ -17,13 +17,13 @@ from warehouse_lite.accounts.password_check import (
 )
 from warehouse_lite.accounts.passwords import BreachedPasswordChecker
 from warehouse_lite.accounts.recent_auth import mark_recent_auth
-from warehouse_lite.accounts.security_policy import SESSION_PASSWORD_DATE_KEY
 from warehouse_lite.accounts.services import UserService
 from warehouse_lite.accounts.two_factor.views.settings import two_factor_panel
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.events import record_event
 from warehouse_lite.events.tags import EventTag
 from warehouse_lite.macaroons.views import account_panel as tokens_panel
+from warehouse_lite.sessions.keys import SESSION_PASSWORD_DATE_KEY
 
 if TYPE_CHECKING:
     from pyramid.request import Request
