@@ -27,18 +27,16 @@ def request_origin(request: Request) -> tuple[str | None, str | None]:
     return request.client_addr, agent[:USER_AGENT_LENGTH] if agent else None
 
 
+def _origin(actor: Actor) -> dict[str, str | None]:
+    return {"ip_address": actor.ip_address, "user_agent": actor.user_agent}
+
+
 def add_user_event(
     db: Session, actor: Actor, user: User, tag: EventTag, **additional: Any
 ) -> UserEvent:
     """Add a security-history event for ``user``, from ``actor``'s origin, to ``db``'s
     transaction."""
-    event = UserEvent(
-        user=user,
-        tag=tag,
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        additional=additional,
-    )
+    event = UserEvent(user=user, tag=tag, additional=additional, **_origin(actor))
     db.add(event)
     return event
 
@@ -48,13 +46,7 @@ def add_project_event(
 ) -> ProjectEvent:
     """Add a security-history event for ``project``, from ``actor``'s origin, to ``db``'s
     transaction."""
-    event = ProjectEvent(
-        project=project,
-        tag=tag,
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        additional=additional,
-    )
+    event = ProjectEvent(project=project, tag=tag, additional=additional, **_origin(actor))
     db.add(event)
     return event
 

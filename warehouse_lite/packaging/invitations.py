@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from warehouse_lite.db import utcnow
 from warehouse_lite.packaging.models import Role, RoleInvitation, RoleName
+from warehouse_lite.packaging.presenters import with_article
 from warehouse_lite.packaging.project_lock import lock_project
 
 if TYPE_CHECKING:
@@ -121,8 +122,8 @@ class InvitationService:
         role = self.role_of(project, user)
         if role is not None:
             raise AlreadyCollaborator(
-                f"{user.username} is already a {role.role_name} of {project.name}; change "
-                "their role instead."
+                f"{user.username} is already {with_article(role.role_name)} of "
+                f"{project.name}; change their role instead."
             )
         existing = self._locked(
             RoleInvitation.project_id == project.id, RoleInvitation.user_id == user.id
@@ -191,7 +192,9 @@ class InvitationService:
         existing = self.role_of(project, user)
         if existing is not None:
             self.db.flush()
-            raise AlreadyCollaborator(f"You are already a {existing.role_name} of {project.name}.")
+            raise AlreadyCollaborator(
+                f"You are already {with_article(existing.role_name)} of {project.name}."
+            )
         role = Role(user=user, project=project, role_name=invitation.role_name)
         self.db.add(role)
         self.db.flush()

@@ -129,3 +129,9 @@ def human_size(size: int) -> str:
         value, unit = value / 1024, larger
     # One decimal, as pypi.org shows sizes ("2.4 MiB"), none when it is 0 ("100 MiB").
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def with_article(word: str) -> str:
+    """A role name (or any word) after its indefinite article: "an Owner", "a Maintainer"."""
+    vowel = bool(word) and word[0].lower() in "aeiou"
+    return f"{'an' if vowel else 'a'} {word}"

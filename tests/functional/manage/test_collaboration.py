@@ -35,7 +35,7 @@ def test_change_role_asks_for_confirmation(app, db, outbox):
     form["role_name"] = "Owner"
     confirm = form.submit(status=200)
     # The first step changes nothing: it says what will happen and asks for the username.
-    assert "Make member a Owner of Managed_Project instead of a Maintainer?" in confirm.text
+    assert "Make member an Owner of Managed_Project instead of a Maintainer?" in confirm.text
     assert _roles(db, project)["member"] == RoleName.MAINTAINER
     assert outbox() == []
 
@@ -44,7 +44,7 @@ def test_change_role_asks_for_confirmation(app, db, outbox):
     assert _roles(db, project)["member"] == RoleName.MAINTAINER
 
     done = _confirm(wrong, URL + "change", "confirm_username", "member").follow()
-    assert "member is now a Owner of Managed_Project." in done.text
+    assert "member is now an Owner of Managed_Project." in done.text
     assert _roles(db, project)["member"] == RoleName.OWNER
     tag, additional = event_tags(db, project)[-1]
     assert tag == "project:role:change"
@@ -65,7 +65,7 @@ def test_change_role_refusals(app, db, outbox):
         return app.post(URL + "change", {"csrf_token": csrf, **fields}, status=status)
 
     same = change(409, username="member", role_name="Owner", confirm_username="member")
-    assert "member is already a Owner" in same.text
+    assert "member is already an Owner" in same.text
     nobody = change(404, username="ghost", role_name="Owner")
     assert "&#39;ghost&#39; is not a collaborator of Managed_Project" in nobody.text
     assert (

@@ -107,7 +107,7 @@ def test_invite_refusals(app, db, outbox):
         ("disabled", "Maintainer", 400, "There is no active account"),
         ("", "Maintainer", 400, "Enter the username of an account."),
         ("member", "Owner", 409, "member is already a Maintainer of Managed_Project"),
-        ("OWNER", "Owner", 409, "owner is already a Owner"),
+        ("OWNER", "Owner", 409, "owner is already an Owner"),
         ("member", "Admin", 400, "The role must be Owner or Maintainer."),
         ("unverified", "Maintainer", 400, "unverified has no verified email address yet"),
         # Re-inviting while an invitation is pending is refused.

@@ -129,3 +129,10 @@ def test_description_rendering_fallbacks():
 
 def test_escape_like():
     assert escape_like("a%b_c\\d") == "a\\%b\\_c\\\\d"
+
+
+@pytest.mark.parametrize(
+    ("word", "text"), [("Owner", "an Owner"), ("Maintainer", "a Maintainer"), ("", "a ")]
+)
+def test_with_article(word, text):
+    assert presenters.with_article(word) == text

@@ -33,6 +33,7 @@ from warehouse_lite.manage.views.base import CHANGE, MANAGE, ProjectViews, chang
 from warehouse_lite.manage.views.confirm import confirm_page, unconfirmed
 from warehouse_lite.packaging.invitations import InvitationError, InvitationService
 from warehouse_lite.packaging.models import Project, Role, RoleName
+from warehouse_lite.packaging.presenters import with_article
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -130,7 +131,7 @@ class CollaborationViews(ProjectViews):
             return role
         user, project, new_role = role.user, self.project, RoleName(form.role_name.data)
         if role.role_name == new_role:
-            return self.refuse(409, error=f"{user.username} is already a {new_role}.")
+            return self.refuse(409, error=f"{user.username} is already {with_article(new_role)}.")
         if self._is_last_owner(role):
             message = (
                 f"{user.username} is the only owner of {project.name}: make someone else an "
@@ -142,8 +143,8 @@ class CollaborationViews(ProjectViews):
             user,
             title=f"Change the role of {user.username}",
             question=(
-                f"Make {user.username} a {new_role} of {project.name} instead of a "
-                f"{role.role_name}? They and the project's owners are told by email."
+                f"Make {user.username} {with_article(new_role)} of {project.name} instead of "
+                f"{with_article(role.role_name)}? They and the project's owners are told by email."
             ),
             route="manage.project.collaboration.change",
             hidden={"username": user.username, "role_name": str(new_role)},
@@ -157,8 +158,8 @@ class CollaborationViews(ProjectViews):
         self.projects.change_role(role, new_role, self.actor)
         if user.id == self.request.user.id:
             # The actor gave up ownership and can no longer manage the project.
-            return self.to_projects(f"You are now a {new_role} of {project.name}.")
-        return self.back(f"{user.username} is now a {new_role} of {project.name}.")
+            return self.to_projects(f"You are now {with_article(new_role)} of {project.name}.")
+        return self.back(f"{user.username} is now {with_article(new_role)} of {project.name}.")
 
     def remove_collaborator(self) -> Any:
         form = self.form(RemoveCollaboratorForm)
@@ -269,9 +270,9 @@ class CollaborationViews(ProjectViews):
             project.name,
             title=title,
             question=(
-                f"Stop being a {role.role_name} of {project.name}? You lose access at once and "
-                "only an owner's new invitation can bring you back. The owners are told by "
-                "email."
+                f"Stop being {with_article(role.role_name)} of {project.name}? You lose "
+                "access at once and only an owner's new invitation can bring you back. The "
+                "owners are told by email."
             ),
             route="manage.project.collaboration.leave",
             field="confirm_project_name",

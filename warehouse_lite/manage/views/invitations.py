@@ -15,6 +15,7 @@ from warehouse_lite.events.actor import Actor
 from warehouse_lite.manage.forms import InvitationForm
 from warehouse_lite.manage.views.projects import projects_context
 from warehouse_lite.packaging.invitations import InvitationError
+from warehouse_lite.packaging.presenters import with_article
 from warehouse_lite.packaging.services import ProjectService
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class InvitationViews:
             role = self._answer(self.projects.accept_invitation)
         except Refused as refusal:
             return self._refuse(refusal)
-        return self._done(f"You are now a {role.role_name} of {role.project.name}.")
+        return self._done(f"You are now {with_article(role.role_name)} of {role.project.name}.")
 
     @view_config(route_name="manage.projects.invitation.decline")
     def decline(self) -> Any:
