@@ -42,7 +42,7 @@ INCLUDES = [
     "warehouse_lite.legacy_api",
     "warehouse_lite.admin",
     "warehouse_lite.email",
-    "warehouse_lite.email.outbox",
+    "warehouse_lite.email.views",
 ]
 
 

@@ -58,4 +58,4 @@ def outbox_message(request: Request) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
-    config.scan("warehouse_lite.email.outbox")
+    config.scan("warehouse_lite.email.views")
