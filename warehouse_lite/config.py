@@ -36,7 +36,7 @@ INCLUDES = [
     "warehouse_lite.macaroons",
     "warehouse_lite.manage",
     "warehouse_lite.accounts.two_factor",
-    "warehouse_lite.packaging.pages",
+    "warehouse_lite.packaging.views.pages",
     "warehouse_lite.packaging",
     "warehouse_lite.forklift",
     "warehouse_lite.legacy_api",

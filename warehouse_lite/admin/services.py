@@ -24,7 +24,7 @@ from warehouse_lite.events.tags import EventTag
 from warehouse_lite.macaroons.services import MacaroonService
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.project_lock import lock_project
-from warehouse_lite.packaging.search import escape_like
+from warehouse_lite.packaging.queries import escape_like
 from warehouse_lite.packaging.services import ProjectService
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from packaging.version import InvalidVersion, Version
 from sqlalchemy import func, select
 
 from warehouse_lite.legacy_api.protocol import APPLICATION_ERROR, INVALID_PARAMS, fault
-from warehouse_lite.packaging.json_api import file_url, project_roles
 from warehouse_lite.packaging.models import File, JournalEntry, Project, Release
-from warehouse_lite.packaging.presenters import latest_release
+from warehouse_lite.packaging.presenters import file_url, latest_release
+from warehouse_lite.packaging.queries import project_roles
 from warehouse_lite.packaging.simple_render import iso_time
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 nginx forwards everything to gunicorn except what it can answer from SIMPLE_PAGES_DIR: GET and
 HEAD of /simple/ and /simple/<normalized-name>/ without a query string, for Accept headers the
 installers really send. Which published variant answers which Accept header is decided here by
-the application's own negotiation (simple.negotiate), so both paths agree; any other header
+the application's own negotiation (simple_http.negotiate), so both paths agree; any other header
 goes to the app. The headers of a published page repeat the app's (Cache-Control, Vary,
 security headers, X-PyPI-Last-Serial: the number the published directory is named after).
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from webob import Request as WebObRequest
 
-from warehouse_lite.packaging import simple
+from warehouse_lite.packaging import simple_http
 from warehouse_lite.packaging.static_pages import GZIP_SUFFIX, INDEX_KEY, LINKS, VARIANTS
 from warehouse_lite.web.headers import security_headers
 
@@ -30,8 +30,8 @@ KNOWN_ACCEPT_HEADERS = (
     "",
     "*/*",
     "text/html",
-    simple.V1_HTML,
-    simple.V1_JSON,
+    simple_http.V1_HTML,
+    simple_http.V1_JSON,
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
     "text/html; q=0.01",
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -63,7 +63,7 @@ class ProxyOptions:
 def variant_for_accept(accept: str) -> str:
     """The published file that answers ``accept``, as the app would negotiate it."""
     headers = {"Accept": accept} if accept else {}
-    content_type = simple.negotiate(WebObRequest.blank("/simple/", headers=headers))
+    content_type = simple_http.negotiate(WebObRequest.blank("/simple/", headers=headers))
     return VARIANTS[content_type] if content_type is not None else NO_PAGE
 
 

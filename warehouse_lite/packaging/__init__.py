@@ -9,7 +9,7 @@ from warehouse_lite.settings import get_settings
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
-# Modules with views registered here (pages.py has its own includeme in config.INCLUDES).
+# Modules of views/ scanned here (views/pages.py has its own includeme in config.INCLUDES).
 VIEW_MODULES = ("simple", "json_api", "files")
 
 
@@ -30,6 +30,6 @@ def includeme(config: Configurator) -> None:
     pages_dir = get_settings(config.registry).simple_pages_dir
     config.register_service(None if pages_dir is None else StaticPages(pages_dir), StaticPages)
     for module in VIEW_MODULES:
-        config.scan(f"warehouse_lite.packaging.{module}")
+        config.scan(f"warehouse_lite.packaging.views.{module}")
     # Cache hits of /simple/ pages answered before the transaction machinery (see module).
     config.include("warehouse_lite.packaging.simple_fast")

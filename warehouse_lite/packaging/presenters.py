@@ -1,17 +1,22 @@
-"""What the project pages show, computed from rows: ordering, description, links, sizes."""
+"""What the project pages show, computed from rows: ordering, description, links, sizes,
+download URLs."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 from packaging.version import InvalidVersion, Version
 from readme_renderer import markdown, rst, txt
 
-from warehouse_lite.packaging.models import Release
+from warehouse_lite.packaging.models import File, Release
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -135,3 +140,8 @@ def with_article(word: str) -> str:
     """A role name (or any word) after its indefinite article: "an Owner", "a Maintainer"."""
     vowel = bool(word) and word[0].lower() in "aeiou"
     return f"{'an' if vowel else 'a'} {word}"
+
+
+def file_url(request: Request, file: File) -> str:
+    """The absolute download URL of ``file``."""
+    return request.route_url("packaging.file", path="") + quote(file.path)

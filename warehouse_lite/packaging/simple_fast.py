@@ -1,6 +1,6 @@
 """Cache hits of the simple index without the full request pipeline.
 
-Installers fetch /simple/<name>/ far more often than anything changes, and simple.py already
+Installers fetch /simple/<name>/ far more often than anything changes, and views/simple.py already
 caches each rendered page under the serial of the data it shows. What a hit still cost was the
 machinery around it: a pooled connection checked with a ping, a transaction (BEGIN ... COMMIT)
 opened by pyramid_tm, an ORM load of the project, route and view lookup: about six database
@@ -9,7 +9,7 @@ round trips and most of the CPU of a request, for one number.
 This tween sits just below the security-headers tween (so its responses carry the same
 headers) and above pyramid_tm. For a GET of /simple/ or /simple/<normalized-name>/ it reads the
 current serial with ONE autocommit query on a small pool of its own (no ping, no transaction,
-no ORM) and, when the page for that serial is in the cache, answers with simple.page_response,
+no ORM) and, when the page for that serial is in the cache, answers with simple_http.page_response,
 exactly what the view would have sent. Everything else goes down the normal path unchanged: a
 cache miss (which the view renders and stores), an unknown project (404), a name to redirect,
 an unacceptable Accept header, HEAD, and any database error. The serial is read at request
@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, create_engine, select
 from sqlalchemy.engine import Engine
 
 from warehouse_lite.db import get_engine
-from warehouse_lite.packaging import simple
+from warehouse_lite.packaging import simple_http
 from warehouse_lite.packaging.cache import ISerialReader
 from warehouse_lite.packaging.models import Project
 from warehouse_lite.packaging.static_pages import publish_page
@@ -58,7 +58,7 @@ class SerialReader:
     def __init__(self, connect: Callable[[], Any] | None = None) -> None:
         self._connect = connect
         self.project_statement = _project_statement()
-        self.index_statement = simple.index_state_statement()
+        self.index_statement = simple_http.index_state_statement()
 
     def project(self, normalized_name: str) -> tuple[Hashable, int] | None:
         """(project id, last serial) of a project, or None if there is no such project."""
@@ -67,9 +67,9 @@ class SerialReader:
         return None if row is None else (row[0], int(row[1]))
 
     def index_serial(self) -> tuple[int, int, int]:
-        """What the project list is cached under (simple.index_state_statement)."""
+        """What the project list is cached under (simple_http.index_state_statement)."""
         assert self._connect is not None
-        return simple.index_state(self._connect().execute(self.index_statement).first())
+        return simple_http.index_state(self._connect().execute(self.index_statement).first())
 
 
 class PostgresSerialReader(SerialReader):
@@ -111,7 +111,7 @@ class PostgresSerialReader(SerialReader):
         return None if row is None else (row[0], int(row[1]))
 
     def index_serial(self) -> tuple[int, int, int]:
-        return simple.index_state(self._fetchone(self._index_sql, {}))
+        return simple_http.index_state(self._fetchone(self._index_sql, {}))
 
 
 def simple_fast_tween_factory(handler: Any, registry: Any) -> Any:
@@ -140,14 +140,14 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
     name = path[len(index_path) :]
     if name and (not name.endswith("/") or "/" in name[:-1] or name == "/"):
         return None
-    content_type = simple.negotiate(request)
+    content_type = simple_http.negotiate(request)
     if content_type is None:
         return None
-    cache = simple.page_cache(request)
+    cache = simple_http.page_cache(request)
     if not name:
         state = reader.index_serial()
         serial = state[0]
-        page = cache.get(simple.index_key(state, content_type, index_path))
+        page = cache.get(simple_http.index_key(state, content_type, index_path))
         if page is not None:
             publish_page(request, None, page, state, serial)
     else:
@@ -159,12 +159,12 @@ def _from_cache(request: Request, reader: SerialReader) -> Response | None:
             return None
         project_id, serial = found
         files_prefix = request.route_path("packaging.file", path="")
-        page = cache.get(simple.detail_key(project_id, serial, content_type, files_prefix))
+        page = cache.get(simple_http.detail_key(project_id, serial, content_type, files_prefix))
         if page is not None:
             publish_page(request, name, page, found, serial)
     if page is None:
         return None
-    return simple.page_response(request, page, serial)
+    return simple_http.page_response(request, page, serial)
 
 
 def includeme(config: Configurator) -> None:

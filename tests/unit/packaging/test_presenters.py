@@ -8,7 +8,7 @@ import pytest
 
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.models import Release
-from warehouse_lite.packaging.search import escape_like
+from warehouse_lite.packaging.queries import escape_like
 
 
 def _release(version: str, *, yanked: bool = False, **fields: object) -> Release:

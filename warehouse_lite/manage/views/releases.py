@@ -11,7 +11,7 @@ from pyramid.view import view_config, view_defaults
 from warehouse_lite.manage.forms import DeleteFileForm, DeleteReleaseForm, YankForm
 from warehouse_lite.manage.views.base import CHANGE, MANAGE, ProjectViews
 from warehouse_lite.packaging import presenters
-from warehouse_lite.packaging.pages import find_release
+from warehouse_lite.packaging.queries import find_release
 
 if TYPE_CHECKING:
     from warehouse_lite.packaging.models import File, Release

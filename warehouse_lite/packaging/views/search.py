@@ -8,36 +8,21 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from warehouse_lite.packaging import presenters
-from warehouse_lite.packaging.models import Project, Release
+from warehouse_lite.packaging.models import Project
+from warehouse_lite.packaging.queries import search_matches
 
 if TYPE_CHECKING:
     from pyramid.request import Request
-    from sqlalchemy.sql.elements import ColumnElement
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
 # Pages past this are refused: 20,000 results is more than anyone pages through, and a huge
 # page number would overflow the OFFSET (SQLite OverflowError, PostgreSQL bigint range).
 MAX_PAGE = 1000
-
-
-def escape_like(text: str) -> str:
-    """``text`` for use inside a LIKE pattern with ESCAPE '\\': % and _ match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matches(query: str) -> ColumnElement[bool]:
-    pattern = f"%{escape_like(query)}%"
-    in_summary = (
-        select(Release.id)
-        .where(Release.project_id == Project.id, Release.summary.ilike(pattern, escape="\\"))
-        .exists()
-    )
-    return or_(Project.name.ilike(pattern, escape="\\"), in_summary)
 
 
 def _page_number(request: Request) -> int:
@@ -62,7 +47,7 @@ def search(request: Request) -> dict[str, Any]:
     context: dict[str, Any] = {"query": query, "page": page, "results": [], "total": 0, "pages": 0}
     if not query:
         return context
-    where = _matches(query)
+    where = search_matches(query)
     total = request.db.scalar(select(func.count()).select_from(Project).where(where)) or 0
     # An exact name match first, then alphabetical.
     exact = case((Project.normalized_name == canonicalize_name(query), 0), else_=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import canonicalize_version
 from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -12,44 +11,16 @@ from sqlalchemy.orm import selectinload
 
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.models import Project, Release, Role
+from warehouse_lite.packaging.queries import find_release, recent_releases
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
-    from sqlalchemy.orm import Session
-
-
-def recent_releases(db: Session, limit: int = 20) -> list[Release]:
-    """The newest releases of the whole index, for the home page."""
-    query = (
-        select(Release)
-        .options(selectinload(Release.project))
-        .order_by(Release.created.desc())
-        .limit(limit)
-    )
-    return list(db.scalars(query))
 
 
 @view_config(route_name="index", renderer="index.html")
 def index(request: Request) -> dict[str, Any]:
     return {"recent_releases": recent_releases(request.db)}
-
-
-def find_release(project: Project, version: str) -> Release | None:
-    """The release of ``project`` whose version is ``version`` exactly or in canonical form
-    ("1.0" finds "1.0.0"; "v1.0" finds "1.0")."""
-    wanted = {
-        version,
-        canonicalize_version(version),
-        canonicalize_version(version, strip_trailing_zero=False),
-    }
-    exact = [r for r in project.releases if r.version == version]
-    if exact:
-        return exact[0]
-    return next(
-        (r for r in project.releases if r.canonical_version in wanted or r.version in wanted),
-        None,
-    )
 
 
 def _canonical_redirect(request: Request, project: Project, version: str | None) -> Any:
@@ -124,5 +95,5 @@ def release_detail(project: Project, request: Request) -> Any:
 
 
 def includeme(config: Configurator) -> None:
-    config.scan("warehouse_lite.packaging.pages")
-    config.scan("warehouse_lite.packaging.search")
+    config.scan("warehouse_lite.packaging.views.pages")
+    config.scan("warehouse_lite.packaging.views.search")

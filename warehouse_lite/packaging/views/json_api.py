@@ -6,26 +6,23 @@ import datetime
 import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound, HTTPPermanentRedirect
 from pyramid.view import view_config
-from sqlalchemy import case, select
+from sqlalchemy import select
 
-from warehouse_lite.accounts.models import User
 from warehouse_lite.packaging import presenters
-from warehouse_lite.packaging.models import File, Project, Release, Role, RoleName
-from warehouse_lite.packaging.simple import cached_page, page_response
+from warehouse_lite.packaging.models import File, Project, Release
+from warehouse_lite.packaging.presenters import file_url
+from warehouse_lite.packaging.queries import project_roles
+from warehouse_lite.packaging.simple_http import cached_page, page_response
 from warehouse_lite.packaging.simple_render import iso_time
 
 if TYPE_CHECKING:
-    import uuid
-
     from pyramid.request import Request
     from pyramid.response import Response
-    from sqlalchemy.orm import Session
 
 JSON = "application/json"
 
@@ -36,24 +33,6 @@ def _project_urls(entries: list[str]) -> dict[str, str] | None:
         label, _, url = entry.partition(",")
         urls[label.strip()] = url.strip()
     return urls or None
-
-
-def project_roles(db: Session, project_id: uuid.UUID) -> list[tuple[str, str]]:
-    """(role, username) of a project's collaborators: owners first, then by username (the
-    order of PyPI's JSON ``ownership`` and of XML-RPC ``package_roles``)."""
-    owners_first = case((Role.role_name == RoleName.OWNER, 0), else_=1)
-    rows = db.execute(
-        select(Role.role_name, User.username)
-        .join(User, User.id == Role.user_id)
-        .where(Role.project_id == project_id)
-        .order_by(owners_first, User.username)
-    )
-    return [(str(role), username) for role, username in rows]
-
-
-def file_url(request: Request, file: File) -> str:
-    """The absolute download URL of ``file``."""
-    return request.route_url("packaging.file", path="") + quote(file.path)
 
 
 def _file_dict(request: Request, file: File, release: Release) -> dict[str, Any]:
