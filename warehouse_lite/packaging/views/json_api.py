@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from warehouse_lite.packaging import presenters
 from warehouse_lite.packaging.models import File, Project, Release
-from warehouse_lite.packaging.presenters import file_url
 from warehouse_lite.packaging.queries import project_roles
 from warehouse_lite.packaging.simple_http import cached_page, page_response
 from warehouse_lite.packaging.simple_render import iso_time
@@ -60,7 +59,7 @@ def _file_dict(request: Request, file: File, release: Release) -> dict[str, Any]
         "size": file.size,
         "upload_time": upload_time.strftime("%Y-%m-%dT%H:%M:%S"),
         "upload_time_iso_8601": iso_time(upload_time),
-        "url": file_url(request, file),
+        "url": presenters.file_url(request, file),
         "yanked": release.yanked,
         "yanked_reason": release.yanked_reason or None,
     }
