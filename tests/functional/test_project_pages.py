@@ -69,7 +69,7 @@ def test_project_page_shows_the_latest_release(app, db):
         assert f'href="/packages/{file.path}"' in text
         assert file.sha256_digest in text
         assert file.blake2_256_digest in text
-    assert "2.4 MiB" in text and "999 bytes" in text
+    assert "(2.4 MiB, 2500000 bytes)" in text and "(999 bytes)" in text
     # Release history: both versions, the yanked one marked with its reason.
     history = text[text.index('id="history"') : text.index('id="files"')]
     assert history.index(">1.0<") < history.index(">0.9<")

@@ -33,7 +33,7 @@ from warehouse_lite.accounts.two_factor.models import RecoveryCode, UserTOTP, We
 from warehouse_lite.clock import Clock
 from warehouse_lite.events.models import UserEvent
 from warehouse_lite.macaroons.models import Macaroon
-from warehouse_lite.packaging.models import Role, RoleInvitation, RoleName
+from warehouse_lite.packaging.models import Project, Role, RoleInvitation, RoleName
 
 WINDOW = 15 * 60  # REAUTH_MAX_AGE's default
 ACCOUNT = "/manage/account/"
@@ -233,6 +233,18 @@ ACTIONS = [
             app, COLLAB + "remove", COLLAB, username="maint", confirm_username="maint"
         ),
         done=lambda db, ctx: _role(db, ctx, "maint") is None,
+        prepare=_prepare_project,
+    ),
+    Action(
+        "delete a project",
+        page=lambda ctx: "/manage/project/guarded/settings/",
+        act=lambda app, ctx: post(
+            app,
+            "/manage/project/guarded/delete",
+            "/manage/project/guarded/settings/",
+            confirm_project_name="guarded",
+        ),
+        done=lambda db, ctx: count(db, Project, Project.name == "guarded") == 0,
         prepare=_prepare_project,
     ),
 ]

@@ -43,6 +43,7 @@ GUARDED = {
     ("manage.project.collaboration.revoke", "POST", ""),
     ("manage.project.collaboration.change", "POST", ""),
     ("manage.project.collaboration.remove", "POST", ""),
+    ("manage.project.delete", "POST", ""),
 }
 
 

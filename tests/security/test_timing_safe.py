@@ -95,8 +95,8 @@ REVIEWED: dict[tuple[str, str], str] = {
     ): "SQL filter on a fixed purpose name (login, register)",
     ("accounts/two_factor/services.py", "UserTOTP.user_id == user.id"): "SQL filter on ids",
     ("admin/services.py", "codes == 1"): "a count of recovery codes",
-    ("backup.py", "result.returncode != 0"): "a process exit code",
-    ("backup.py", "digest != obj.sha256"): "file integrity check of our own storage",
+    ("ops/backup.py", "result.returncode != 0"): "a process exit code",
+    ("ops/backup.py", "digest != obj.sha256"): "file integrity check of our own storage",
     (
         "forklift/records.py",
         "File.sha256_digest == digests.sha256",

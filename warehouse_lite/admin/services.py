@@ -225,6 +225,10 @@ class AdminService:
         Returns what was removed. Emails the user. Only do this after checking who is asking
         (see /help/)."""
         reason = self.clean_reason(reason)
+        if actor.user_id == user.id:
+            # It would leave the admin area open to a session of an account without a second
+            # factor; one's own methods are removed on one's account page.
+            raise AdminError("You cannot reset your own two-factor methods here.")
         two_factor = self._request.find_service(TwoFactorService)
         # reset() records the user event and sends the email; the admin log is ours.
         removed = two_factor.reset(user, actor, reason)

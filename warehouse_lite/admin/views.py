@@ -46,16 +46,15 @@ USER_ACTIONS: dict[str, tuple[str, str]] = {
 
 def require_second_factor(view: View) -> View:
     """View decorator (runs after the permission check): only a session that logged in with a
-    second factor gets through. Otherwise the action is not run and the admin gets a page
-    telling them to enroll a second factor, or, if they have one, to log in again with it."""
+    second factor, of an account that still has one, gets through. Otherwise the action is
+    not run and the admin gets a page telling them to enroll a second factor, or, if they
+    have one, to log in again with it."""
 
     def wrapper(context: Any, request: Request) -> Any:
-        if session_passed_second_factor(request):
+        has_two_factor = request.find_service(UserService).has_two_factor(request.user)
+        if has_two_factor and session_passed_second_factor(request):
             return view(context, request)
-        if request.find_service(UserService).has_two_factor(request.user):
-            template = "admin/login_again_2fa.html"
-        else:
-            template = "admin/enroll_2fa.html"
+        template = "admin/login_again_2fa.html" if has_two_factor else "admin/enroll_2fa.html"
         response = render_to_response(template, {}, request=request)
         response.status = 403
         return response

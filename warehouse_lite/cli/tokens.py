@@ -214,5 +214,6 @@ def revoke(username: str, wanted: str) -> None:
             raise click.ClickException(f"{user.username} has no API token {wanted!r}")
         owner = user.username
         summary = _describe(macaroon)
-        service.revoke(macaroon, RemovedByOwner(), Actor.operator("cli"))
+        if not service.revoke(macaroon, RemovedByOwner(), Actor.operator("cli")):
+            raise click.ClickException(f"{owner}'s API token {wanted!r} was revoked meanwhile")
     click.echo(f"revoked API token {summary} of {owner}")

@@ -240,6 +240,8 @@ def deserialize(predicate: str | bytes) -> Caveat:
         value = json.loads(predicate)
     except (ValueError, UnicodeDecodeError):
         raise CaveatError("malformed caveat: not JSON") from None
+    except RecursionError:  # a holder can append any caveat, e.g. "[" * 100_000
+        raise CaveatError("malformed caveat: nested too deeply") from None
     return from_json(value)
 
 

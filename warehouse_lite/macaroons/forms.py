@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name
 from wtforms import DateField, PasswordField, SelectMultipleField, StringField, validators
 from wtforms.validators import ValidationError
 
-from warehouse_lite.web.forms import Form
+from warehouse_lite.web.forms import Form, is_one_printable_line
 
 if TYPE_CHECKING:
     from warehouse_lite.packaging.models import Project
@@ -48,7 +48,7 @@ class CreateMacaroonForm(Form):
         text = (field.data or "").strip()
         if not text:
             raise ValidationError("Give the token a name, e.g. where it is used.")
-        if any(ord(c) < 32 for c in text):
+        if not is_one_printable_line(text):
             raise ValidationError("The name contains characters that are not allowed.")
         if self._taken(text):
             raise ValidationError("You already have a token with this name. Pick another one.")

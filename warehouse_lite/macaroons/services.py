@@ -218,13 +218,19 @@ class MacaroonService:
         )
         return raw, macaroon
 
-    def revoke(self, macaroon: Macaroon, cause: RevocationCause, actor: Actor) -> None:
-        """Revoke one token: the owner's and its projects' security histories record why
-        (``cause``), the owner is emailed, and the row is deleted once every request using
-        the token has finished."""
+    def revoke(self, macaroon: Macaroon, cause: RevocationCause, actor: Actor) -> bool:
+        """Revoke one token: the row is deleted once every request using the token has
+        finished, then the owner's and its projects' security histories record why
+        (``cause``) and the owner is emailed. False, and nothing recorded, when a concurrent
+        revocation deleted it first."""
         details = _details(macaroon)
+        # Load what the records name while the row exists: a deleted row's relationships
+        # can no longer be loaded.
+        _ = (macaroon.user, macaroon.projects)
         manage_url = self._manage_url()
         mailer = self.site.mailer
+        if not self.delete_macaroon(macaroon):
+            return False
         if isinstance(cause, LeakReported):
             leak = {"public_url": cause.public_url, "source": cause.source}
             self._record(macaroon, actor, "api_token:removed_leak", "owner", details | leak)
@@ -234,7 +240,7 @@ class MacaroonService:
         else:
             self._record(macaroon, actor, "api_token:removed", "owner", details)
             emails.send_token_removed_email(mailer, macaroon, manage_url=manage_url, actor=actor)
-        self.delete_macaroon(macaroon)
+        return True
 
     def revoke_all(self, user: User, reason: str, actor: Actor) -> list[str]:
         """An administrator's revocation of every token of ``user``, for ``reason``: each
@@ -244,8 +250,12 @@ class MacaroonService:
         tokens = self.macaroons_for_user(user)
         names = [token.description for token in tokens]
         why = {"admin": actor.name, "reason": reason}
-        for token in tokens:
-            for project in token.projects:
+        for token in list(tokens):
+            projects = list(token.projects)
+            if not self.delete_macaroon(token):
+                names.remove(token.description)  # revoked meanwhile by its owner
+                continue
+            for project in projects:
                 add_project_event(
                     self.db,
                     actor,
@@ -255,7 +265,6 @@ class MacaroonService:
                     description=token.description,
                     **why,
                 )
-            self.delete_macaroon(token)
         if not names:
             return names
         add_user_event(
@@ -308,11 +317,16 @@ class MacaroonService:
         with self.db.no_autoflush:
             self.db.execute(select(lock(key)))
 
-    def delete_macaroon(self, macaroon: Macaroon) -> None:
-        """Revoke: delete the row, once every request using the token has finished."""
+    def delete_macaroon(self, macaroon: Macaroon) -> bool:
+        """Revoke: delete the row, once every request using the token has finished. False
+        when another transaction deleted it while this one waited for the lock."""
         self._lock(macaroon.id, exclusive=True)
+        # A fresh statement sees what committed while we waited (READ COMMITTED).
+        if self.db.scalar(select(Macaroon.id).where(Macaroon.id == macaroon.id)) is None:
+            return False
         self.db.delete(macaroon)
         self.db.flush()
+        return True
 
     # ---- verification ----------------------------------------------------------------------
 

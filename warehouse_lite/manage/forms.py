@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import HiddenField, SelectField, StringField, validators
 
 from warehouse_lite.packaging.models import RoleName
-from warehouse_lite.web.forms import Form
+from warehouse_lite.web.forms import Form, OnePrintableLine
 
 # Plain strings (value = label): tuple choices are deprecated in recent WTForms.
 ROLE_CHOICES = [RoleName.OWNER.value, RoleName.MAINTAINER.value]
@@ -17,7 +17,10 @@ _ROLE = validators.AnyOf(ROLE_CHOICES, message="The role must be Owner or Mainta
 class YankForm(Form):
     yanked_reason = StringField(
         "Reason (optional, shown to everyone)",
-        [validators.Length(max=500, message="Keep the reason under 500 characters.")],
+        [
+            validators.Length(max=500, message="Keep the reason under 500 characters."),
+            OnePrintableLine("Write the reason on one line, without control characters."),
+        ],
     )
 
 

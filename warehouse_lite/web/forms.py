@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import wtforms
+
+
+def is_one_printable_line(text: str) -> bool:
+    """No line breaks, control characters or invisible format characters (bidi overrides such
+    as U+202E, zero-width joiners): text shown to everyone must read as it is."""
+    return not any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
+
+
+class OnePrintableLine:
+    """Validator: the field's text is one printable line (see is_one_printable_line)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not is_one_printable_line(field.data or ""):
+            raise wtforms.validators.ValidationError(self.message)
 
 
 class _PostData:

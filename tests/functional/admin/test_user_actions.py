@@ -213,3 +213,20 @@ def test_the_form_keeps_the_reason_and_shows_the_error(app, db, admin, action) -
     assert response.html.select(f"#{action}-errors")[0].get_text(strip=True) == (
         "Give a reason: it is recorded with the action."
     )
+
+
+def test_an_admin_cannot_reset_their_own_second_factors_here(app, db, admin) -> None:
+    response = act(app, "root-admin", "reset-2fa", "locked myself out?")
+    assert response.status_code == 400
+    assert "cannot reset your own two-factor methods here" in response.text
+    assert admin_actions(db) == []
+
+
+def test_the_admin_area_closes_when_the_admins_last_second_factor_goes(app, db, admin) -> None:
+    assert app.get("/admin/").status_code == 200
+    # The TOTP application is removed elsewhere (another session, the account page).
+    db.delete(db.scalars(select(UserTOTP).where(UserTOTP.user_id == admin.id)).one())
+    db.flush()
+    response = app.get("/admin/", expect_errors=True)
+    assert response.status_code == 403
+    assert "two-factor" in response.text.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from tests.common.factories import UserFactory
@@ -291,3 +292,17 @@ def test_deleted_files_leave_the_storage(app, db):
     form.submit(status=303)
     assert not any(storage.exists(p) for p in paths["wheel"])
     assert storage.exists(kept.path)
+
+
+@pytest.mark.parametrize("reason", ["two\nlines", "bell\x07", "right\u202eto left"])
+def test_a_yank_reason_must_read_as_it_is(app, db, reason):
+    _, project = owned_project(app, db)
+    release = _release(db, project)
+    page = app.get(RELEASE_URL)
+    form = form_for(page, RELEASE_URL + "yank")
+    form["yanked_reason"] = reason
+    refused = form.submit(expect_errors=True)
+    assert refused.status_code == 400
+    assert "one line, without control characters" in refused.text
+    db.expire_all()
+    assert not db.get(Release, release.id).yanked

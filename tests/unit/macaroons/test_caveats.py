@@ -52,6 +52,7 @@ def test_round_trip(wire: object, expected: cv.Caveat) -> None:
     [
         ("not json", "not JSON"),
         (b"\xff\xfe", "not JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ('"a string"', "JSON list or object"),
         ("42", "JSON list or object"),
         ("[]", "integer tag"),

@@ -34,8 +34,7 @@ def _revoke(request: Request, report: Report) -> bool:
     except InvalidMacaroon:
         return False
     cause = LeakReported(public_url=report.url, source=report.source or "an external report")
-    service.revoke(verified.macaroon, cause, Actor.from_request(request))
-    return True
+    return service.revoke(verified.macaroon, cause, Actor.from_request(request))
 
 
 @view_config(

@@ -118,7 +118,9 @@ class TokenViews:
         if checked is PasswordCheck.WRONG:
             form.password.errors = ["The password is invalid. Try again."]
             return self._refuse(400, **refused)
-        self.macaroons.revoke(macaroon, RemovedByOwner(), Actor.from_request(request))
+        if not self.macaroons.revoke(macaroon, RemovedByOwner(), Actor.from_request(request)):
+            request.session.flash("That API token does not exist (any more).", queue="error")
+            return self._refuse(404)
         request.session.flash(f"API token '{macaroon.description}' removed.", queue="success")
         return HTTPSeeOther(request.route_path("manage.account.token"))
 

@@ -9,6 +9,7 @@ from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from warehouse_lite.accounts.recent_auth import require_recent_auth
 from warehouse_lite.authnz import Permissions
 from warehouse_lite.db import utcnow
 from warehouse_lite.macaroons.views import tokens_for_project
@@ -78,6 +79,7 @@ class ProjectSettingsViews(ProjectViews):
         return self.page()
 
     @view_config(route_name="manage.project.delete", **CHANGE)
+    @require_recent_auth
     def delete_project(self) -> Any:
         name = self.project.name
         form = self.form(DeleteProjectForm)
