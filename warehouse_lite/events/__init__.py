@@ -7,7 +7,7 @@ request's own client use the ``record_event`` / ``record_project_event`` wrapper
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from warehouse_lite.events.actor import USER_AGENT_LENGTH, Actor
 from warehouse_lite.events.models import ProjectEvent, UserEvent
@@ -27,8 +27,13 @@ def request_origin(request: Request) -> tuple[str | None, str | None]:
     return request.client_addr, agent[:USER_AGENT_LENGTH] if agent else None
 
 
-def _origin(actor: Actor) -> dict[str, str | None]:
-    return {"ip_address": actor.ip_address, "user_agent": actor.user_agent}
+EventT = TypeVar("EventT", UserEvent, ProjectEvent)
+
+
+def _added(db: Session, event: EventT, actor: Actor) -> EventT:
+    event.ip_address, event.user_agent = actor.ip_address, actor.user_agent
+    db.add(event)
+    return event
 
 
 def add_user_event(
@@ -36,19 +41,14 @@ def add_user_event(
 ) -> UserEvent:
     """Add a security-history event for ``user``, from ``actor``'s origin, to ``db``'s
     transaction."""
-    event = UserEvent(user=user, tag=tag, additional=additional, **_origin(actor))
-    db.add(event)
-    return event
+    return _added(db, UserEvent(user=user, tag=tag, additional=additional), actor)
 
 
 def add_project_event(
     db: Session, actor: Actor, project: Project, tag: EventTag, **additional: Any
 ) -> ProjectEvent:
-    """Add a security-history event for ``project``, from ``actor``'s origin, to ``db``'s
-    transaction."""
-    event = ProjectEvent(project=project, tag=tag, additional=additional, **_origin(actor))
-    db.add(event)
-    return event
+    """add_user_event's counterpart for a project's security history."""
+    return _added(db, ProjectEvent(project=project, tag=tag, additional=additional), actor)
 
 
 def _client(request: Request) -> Actor:
