@@ -5,18 +5,18 @@ cannot happen there.)"""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from tests.common.db import backend
 from tests.common.macaroon_factories import mint_token
+from tests.common.pg_race import commit_once_the_other_waits
 from warehouse_lite.accounts.models import User
 from warehouse_lite.macaroons.models import Macaroon
 from warehouse_lite.macaroons.services import MacaroonService
@@ -40,20 +40,11 @@ def token_id(engine: Engine) -> Iterator[uuid.UUID]:
         db.execute(delete(User).where(User.id == ids[1]))
 
 
-def _waiting_on_a_lock(engine: Engine, pid: int) -> bool:
-    with engine.connect() as conn:
-        wait = conn.execute(
-            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        ).scalar()
-    return wait == "Lock"
-
-
 def test_the_second_of_two_concurrent_deletes_finds_nothing(
     engine: Engine, token_id: uuid.UUID
 ) -> None:
     first, second = Session(engine), Session(engine)
     outcome: dict[str, Any] = {}
-    second_pid = second.connection().connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
     # Both requests loaded the token before either deleted it.
     rows = first.get(Macaroon, token_id), second.get(Macaroon, token_id)
 
@@ -63,16 +54,7 @@ def test_the_second_of_two_concurrent_deletes_finds_nothing(
 
     try:
         assert MacaroonService(first).delete_macaroon(rows[0]) is True
-        thread = threading.Thread(target=delete_in_second)
-        thread.start()
-        for _ in range(3000):
-            if _waiting_on_a_lock(engine, second_pid) or not thread.is_alive():
-                break
-            threading.Event().wait(0.01)
-        assert thread.is_alive() and _waiting_on_a_lock(engine, second_pid)
-        first.commit()
-        thread.join(timeout=60)
-        assert not thread.is_alive()
+        commit_once_the_other_waits(engine, first, second, delete_in_second)
     finally:
         first.close()
         second.close()

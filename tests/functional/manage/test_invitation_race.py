@@ -5,17 +5,17 @@ with BEGIN IMMEDIATE, so the race cannot happen there.)"""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from tests.common.db import backend
+from tests.common.pg_race import commit_once_the_other_waits
 from warehouse_lite.accounts.models import User
 from warehouse_lite.db import utcnow
 from warehouse_lite.packaging.invitations import InvitationNotFound, InvitationService
@@ -49,19 +49,10 @@ def invited(engine: Engine) -> Iterator[dict[str, Any]]:
         db.execute(delete(User).where(User.id.in_(users)))
 
 
-def _waiting_on_a_lock(engine: Engine, pid: int) -> bool:
-    with engine.connect() as conn:
-        wait = conn.execute(
-            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        ).scalar()
-    return wait == "Lock"
-
-
 def test_two_concurrent_accepts_make_one_role(engine: Engine, invited: dict[str, Any]) -> None:
     first = Session(engine)
     second = Session(engine)
     outcome: dict[str, Any] = {}
-    second_pid = second.connection().connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
 
     def accept_in_second() -> None:
         try:
@@ -76,17 +67,8 @@ def test_two_concurrent_accepts_make_one_role(engine: Engine, invited: dict[str,
         user = first.get(User, invited["invitee"])
         role = InvitationService(first, 3600).accept(invited["invitation"], user)
         assert role.role_name == RoleName.MAINTAINER
-        thread = threading.Thread(target=accept_in_second)
-        thread.start()
         # Do not commit until the second accept is really waiting for the first one's lock.
-        for _ in range(3000):
-            if _waiting_on_a_lock(engine, second_pid) or not thread.is_alive():
-                break
-            threading.Event().wait(0.01)
-        assert thread.is_alive() and _waiting_on_a_lock(engine, second_pid)
-        first.commit()
-        thread.join(timeout=60)
-        assert not thread.is_alive()
+        commit_once_the_other_waits(engine, first, second, accept_in_second)
     finally:
         first.close()
         second.close()
